@@ -1,0 +1,63 @@
+"""Scheduling plain callbacks on the SimPy clock, with named priorities for simultaneous events.
+
+SimPy orders events by (time, priority, insertion id). Model events use the priorities below so
+that, at one instant, a node loss is seen before anything else, the scheduler runs once after
+every state change of that instant, and samplers read the settled state last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+from simpy.events import Event
+
+NODE_LOSS = 0
+"""Instances disappearing (faults, interruptions): first at an instant."""
+NORMAL = 1
+"""Everything else: arrivals, completions, nodes joining. Same as SimPy's own timeouts."""
+SCHEDULE = 2
+"""The YARN scheduling pass, after every other change at the same instant."""
+SAMPLE = 3
+"""Metric samplers and bookkeeping that read the settled state."""
+
+
+def call_at(
+    env: simpy.Environment,
+    delay: float,
+    callback: Callable[[], Any],
+    priority: int = NORMAL,
+) -> Event:
+    """Run ``callback()`` ``delay`` seconds from now, ordered by ``priority`` at equal times."""
+    event = Event(env)
+    event._ok = True
+    event._value = None
+    event.callbacks.append(lambda _e: callback())  # type: ignore[union-attr]
+    env.schedule(event, priority, delay)
+    return event
+
+
+class TimeAverage:
+    """The time integral of a piecewise-constant quantity, updated when it changes."""
+
+    __slots__ = ("integral", "last_s", "value")
+
+    def __init__(self, now_s: float = 0.0, value: float = 0.0) -> None:
+        self.integral = 0.0
+        self.last_s = now_s
+        self.value = value
+
+    def set(self, now_s: float, value: float) -> None:
+        """The quantity becomes ``value`` at ``now_s``."""
+        self.integral += self.value * (now_s - self.last_s)
+        self.last_s = now_s
+        self.value = value
+
+    def add(self, now_s: float, delta: float) -> None:
+        """The quantity changes by ``delta`` at ``now_s``."""
+        self.set(now_s, self.value + delta)
+
+    def integral_at(self, now_s: float) -> float:
+        """The integral from the start up to ``now_s``."""
+        return self.integral + self.value * (now_s - self.last_s)

@@ -1,0 +1,194 @@
+"""EC2 instances of a cluster and their lifecycle: provisioning, bootstrap, termination.
+
+Instance states follow EMR's names (emr-facts 2): AWAITING_FULFILLMENT -> PROVISIONING ->
+BOOTSTRAPPING -> RUNNING -> TERMINATED. Billing runs from the moment the EC2 instance is
+running (the end of provisioning, bootstrap included) until it is terminated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import simpy
+
+from emrsim.events import NODE_LOSS, call_at
+from emrsim.nodes.catalogue import InstanceType
+from emrsim.pricing.prices import Rates
+from emrsim.scenario.values import Market, Role
+from emrsim.workload.distributions import Dist, sample
+
+PROVISIONING, BOOTSTRAPPING, RUNNING, TERMINATED = (
+    "PROVISIONING",
+    "BOOTSTRAPPING",
+    "RUNNING",
+    "TERMINATED",
+)
+
+# Why an instance ended, as nodes.csv reports it.
+END_CLUSTER, END_SPOT, END_SCALE_DOWN, END_FAULT, END_RUNNING = (
+    "cluster_terminated",
+    "spot_interruption",
+    "scale_down",
+    "fault",
+    "running",
+)
+
+
+class Instance:
+    """One EC2 instance of the cluster."""
+
+    __slots__ = (
+        "end_reason",
+        "end_s",
+        "group",
+        "id",
+        "index",
+        "itype",
+        "market",
+        "rates",
+        "ready_s",
+        "request_s",
+        "role",
+        "start_s",
+        "state",
+        "storage_gb",
+    )
+
+    def __init__(
+        self,
+        index: int,
+        itype: InstanceType,
+        role: Role,
+        market: Market,
+        group: str,
+        rates: Rates,
+        storage_gb: float,
+        request_s: float,
+    ) -> None:
+        self.index = index
+        self.id = f"i-{index:05d}"
+        self.itype = itype
+        self.role = role
+        self.market = market
+        self.group = group
+        self.rates = rates
+        self.storage_gb = storage_gb
+        self.request_s = request_s
+        self.state = PROVISIONING
+        self.start_s: float | None = None  # billing starts
+        self.ready_s: float | None = None  # bootstrapped, RUNNING
+        self.end_s: float | None = None
+        self.end_reason = END_RUNNING
+
+    @property
+    def billed(self) -> bool:
+        """Whether the instance ever started (and so is billed)."""
+        return self.start_s is not None
+
+
+class GroupSpec:
+    """What the fleet of instances of one instance group looks like."""
+
+    __slots__ = ("count", "itype", "market", "name", "rates", "role", "storage_gb")
+
+    def __init__(
+        self,
+        name: str,
+        role: Role,
+        market: Market,
+        itype: InstanceType,
+        count: int,
+        rates: Rates,
+        storage_gb: float,
+    ) -> None:
+        self.name = name
+        self.role = role
+        self.market = market
+        self.itype = itype
+        self.count = count
+        self.rates = rates
+        self.storage_gb = storage_gb
+
+
+class Fleet:
+    """All instances of the cluster, launching and terminating them on the SimPy clock."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        boot_rng: np.random.Generator,
+        provision: Dist,
+        bootstrap: Dist,
+        on_running: Callable[[Instance], None],
+        on_lost: Callable[[Instance], None],
+        on_provisioned: Callable[[Instance], None] | None = None,
+    ) -> None:
+        self.env = env
+        self.boot_rng = boot_rng
+        self.provision = provision
+        self.bootstrap = bootstrap
+        self.on_running = on_running
+        self.on_lost = on_lost
+        self.on_provisioned = on_provisioned
+        self.instances: list[Instance] = []
+
+    def launch(self, group: GroupSpec, count: int) -> list[Instance]:
+        """Request ``count`` instances of ``group`` now; each provisions then bootstraps."""
+        provision = sample(self.provision, self.boot_rng, count)
+        bootstrap = sample(self.bootstrap, self.boot_rng, count)
+        launched = []
+        for k in range(count):
+            inst = Instance(len(self.instances) + 1, group.itype, group.role, group.market,
+                            group.name, group.rates, group.storage_gb, self.env.now)
+            self.instances.append(inst)
+            launched.append(inst)
+            boot = float(bootstrap[k])
+            call_at(self.env, float(provision[k]), lambda i=inst, b=boot: self._provisioned(i, b))
+        return launched
+
+    def _provisioned(self, inst: Instance, bootstrap_s: float) -> None:
+        if inst.state == TERMINATED:
+            return
+        inst.state = BOOTSTRAPPING
+        inst.start_s = self.env.now
+        if self.on_provisioned is not None:
+            self.on_provisioned(inst)
+        call_at(self.env, bootstrap_s, lambda: self._bootstrapped(inst))
+
+    def _bootstrapped(self, inst: Instance) -> None:
+        if inst.state == TERMINATED:
+            return
+        inst.state = RUNNING
+        inst.ready_s = self.env.now
+        self.on_running(inst)
+
+    def running(self, role: Role | None = None) -> list[Instance]:
+        """Instances now RUNNING (of one role, if given), in launch order."""
+        return [i for i in self.instances
+                if i.state == RUNNING and (role is None or i.role is role)]
+
+    def terminate(self, inst: Instance, reason: str) -> None:
+        """Terminate one instance now (billing stops); a running one is lost to YARN and HDFS."""
+        if inst.state == TERMINATED:
+            return
+        was_running = inst.state == RUNNING
+        inst.state = TERMINATED
+        inst.end_reason = reason
+        if inst.start_s is not None:
+            inst.end_s = self.env.now
+        if was_running:
+            self.on_lost(inst)
+
+    def terminate_all(self, reason: str, delay_s: float = 0.0) -> None:
+        """Terminate every instance ``delay_s`` from now (billing runs until then)."""
+
+        def finish() -> None:
+            for inst in self.instances:
+                if inst.state != TERMINATED:
+                    inst.state = TERMINATED
+                    inst.end_reason = reason
+                    if inst.start_s is not None:
+                        inst.end_s = self.env.now
+
+        call_at(self.env, delay_s, finish, NODE_LOSS)

@@ -1,0 +1,1 @@
+"""Prices (catalogue, Spot Advisor, overrides) and per-second billing."""

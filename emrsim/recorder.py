@@ -1,0 +1,34 @@
+"""What a run records: the event trace (streamed to disk as it happens) and per-minute metrics.
+
+The model calls :meth:`Recorder.event`; nothing is kept in memory for the trace, so a long run
+does not grow with it. Without a trace file, events cost one attribute check.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any
+
+
+class Recorder:
+    """Receives typed records from the model."""
+
+    def __init__(self, events_path: Path | None = None) -> None:
+        self._fh: IO[str] | None = None
+        if events_path is not None:
+            self._fh = events_path.open("w", encoding="utf-8")
+        self.tracing = self._fh is not None
+        self.metrics: list[dict[str, float]] = []
+
+    def event(self, time_s: float, event: str, **fields: Any) -> None:
+        """One line of the event trace: ``{"time_s": ..., "event": ..., **fields}``."""
+        if self._fh is not None:
+            record = {"time_s": round(time_s, 6), "event": event, **fields}
+            self._fh.write(json.dumps(record, separators=(",", ":")) + "\n")
+
+    def close(self) -> None:
+        """Flush and close the trace file."""
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None

@@ -1,0 +1,1 @@
+"""Reading results: summaries, aggregates over replications, files, plots."""

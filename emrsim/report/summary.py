@@ -1,0 +1,165 @@
+"""The summary of one run (the contract's JSON run object) and the records behind it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from emrsim.nodes.cluster import END_RUNNING
+from emrsim.pricing.billing import Cost, instance_cost
+from emrsim.result import JobRecord, NodeRecord, RunResult, StepRecord
+from emrsim.yarn.apps import FAILED, FINISHED, KILLED
+
+if TYPE_CHECKING:
+    from emrsim.engine import Simulation
+
+JOB_STATE = {FINISHED: "COMPLETED", FAILED: "FAILED", KILLED: "KILLED"}
+"""jobs.csv states: the YARN final state (FINISHED reads COMPLETED), else RUNNING or PENDING."""
+
+
+def collect(sim: Simulation) -> RunResult:
+    """Finalise a finished simulation into a :class:`RunResult`."""
+    end_s = sim.env.now
+    nodes, costs = _nodes(sim, end_s)
+    jobs = _jobs(sim)
+    steps = [StepRecord(s.name, s.state, s.start_s, s.end_s) for s in sim.steps.steps]
+    summary = {
+        "seed": sim.scenario.seed,
+        "replication": sim.replication,
+        "makespan_s": max((j.end_s for j in jobs if j.end_s is not None), default=0.0),
+        "cluster_ready_s": sim.ready_s,
+        "cluster_lifetime_s": sim.terminated_s if sim.terminated_s is not None else end_s,
+        "cluster_state": sim.state,
+        "state_change_reason": sim.state_reason,
+        "cost_usd": costs,
+        "jobs": _job_stats(jobs),
+        "steps": [
+            {"name": s.name, "state": s.state, "start_s": s.start_s, "end_s": s.end_s}
+            for s in steps
+        ],
+        "containers": {
+            "launched": sim.rm.counts.launched,
+            "completed": sim.rm.counts.completed,
+            "lost": sim.rm.counts.lost,
+            "failed": sim.rm.counts.failed,
+            "killed": sim.rm.counts.killed,
+            "lost_container_s": sim.rm.counts.lost_container_s,
+        },
+        "spot": {"interruptions": 0, "lost_container_s": 0.0},
+        "hdfs": {
+            "replication": sim.replication_factor,
+            "blocks_lost": sim.hdfs.blocks_lost,
+            "bytes_lost_gb": sim.hdfs.bytes_lost_mb / 1024.0,
+            "rereplicated_gb": sim.hdfs.rereplicated_mb / 1024.0,
+            "max_utilization_pct": sim._hdfs_max_pct,
+        },
+        "nodes": _node_stats(nodes, end_s),
+        "yarn": _yarn_stats(sim, end_s),
+        "stalled": sim.stalled,
+    }
+    return RunResult(summary, jobs, nodes, steps, sim.recorder.metrics, list(sim.warnings))
+
+
+def _nodes(sim: Simulation, end_s: float) -> tuple[list[NodeRecord], dict[str, Any]]:
+    rows: list[NodeRecord] = []
+    by_role = {"primary": Cost(), "core": Cost(), "task": Cost()}
+    by_market = {"on_demand": Cost(), "spot": Cost()}
+    total = Cost()
+    for inst in sim.fleet.instances:
+        cost = Cost()
+        stop = inst.end_s
+        reason = inst.end_reason
+        if inst.start_s is not None:
+            if stop is None:
+                stop, reason = end_s, END_RUNNING
+            cost = instance_cost(inst.rates, inst.start_s, stop)
+        elif reason == END_RUNNING:
+            continue  # still provisioning when the run stopped: never billed, never started
+        role, market = inst.role.value, inst.market.value
+        by_role[role] += cost
+        by_market[market] += cost
+        total += cost
+        rows.append(NodeRecord(inst.id, inst.itype.name, role, market, inst.group,
+                               inst.start_s, stop if inst.start_s is not None else None,
+                               reason, cost.total, cost.ec2, cost.emr, cost.ebs))
+    costs = {
+        "total": total.total,
+        "ec2": total.ec2,
+        "emr": total.emr,
+        "ebs": total.ebs,
+        "by_role": {k: v.total for k, v in by_role.items()},
+        "by_market": {k: v.total for k, v in by_market.items()},
+    }
+    return rows, costs
+
+
+def _jobs(sim: Simulation) -> list[JobRecord]:
+    out = []
+    for app in sim.apps:
+        state = JOB_STATE.get(app.state) or ("RUNNING" if app.start_s is not None else "PENDING")
+        out.append(JobRecord(app.id, app.name, app.queue, app.source, app.submit_s, app.start_s,
+                             app.end_s, state, app.launched, app.failure_reason))
+    return out
+
+
+def _mean(values: list[float]) -> float:
+    return float(np.mean(values)) if values else 0.0
+
+
+def _p95(values: list[float]) -> float:
+    return float(np.percentile(values, 95)) if values else 0.0
+
+
+def _job_stats(jobs: list[JobRecord]) -> dict[str, Any]:
+    waits = [j.start_s - j.submit_s for j in jobs if j.start_s is not None]
+    runtimes = [j.end_s - j.start_s for j in jobs
+                if j.state == "COMPLETED" and j.end_s is not None and j.start_s is not None]
+    return {
+        "submitted": len(jobs),
+        "completed": sum(j.state == "COMPLETED" for j in jobs),
+        "failed": sum(j.state == "FAILED" for j in jobs),
+        "killed": sum(j.state == "KILLED" for j in jobs),
+        "unfinished": sum(j.state in ("RUNNING", "PENDING") for j in jobs),
+        "mean_wait_s": _mean(waits),
+        "p95_wait_s": _p95(waits),
+        "mean_runtime_s": _mean(runtimes),
+        "p95_runtime_s": _p95(runtimes),
+    }
+
+
+def _node_stats(nodes: list[NodeRecord], end_s: float) -> dict[str, float]:
+    changes: list[tuple[float, int]] = []
+    hours = 0.0
+    for n in nodes:
+        if n.start_s is None:
+            continue
+        stop = n.end_s if n.end_s is not None else end_s
+        hours += (stop - n.start_s) / 3600.0
+        changes += [(n.start_s, 1), (stop, -1)]
+    peak = running = 0
+    for _, delta in sorted(changes, key=lambda c: (c[0], c[1])):  # ends before starts
+        running += delta
+        peak = max(peak, running)
+    return {"peak": peak, "node_hours": hours}
+
+
+def _yarn_stats(sim: Simulation, end_s: float) -> dict[str, Any]:
+    rm = sim.rm
+    util = 0.0
+    if sim.ready_s is not None:
+        alloc0, total0 = sim._ready_integrals
+        stop = sim.terminated_s if sim.terminated_s is not None else end_s
+        alloc = rm.allocated_memory.integral_at(stop) - alloc0
+        total = rm.total_memory.integral_at(stop) - total0
+        util = 100.0 * alloc / total if total > 0 else 0.0
+    queues = {}
+    for q in rm.queues:
+        busy = q.busy.integral_at(end_s)
+        queues[q.config.name] = {
+            "mean_running_containers": q.containers.integral_at(end_s) / busy if busy else 0.0,
+            "mean_allocated_memory_mb": q.memory.integral_at(end_s) / busy if busy else 0.0,
+            "mean_allocated_vcores": q.vcores.integral_at(end_s) / busy if busy else 0.0,
+            "busy_s": busy,
+        }
+    return {"mean_memory_utilization_pct": util, "queues": queues}

@@ -1,0 +1,443 @@
+"""The scenario file as frozen pydantic models: the public contract, key for key.
+
+Only the shape and the local ranges of values are checked here; rules that need the whole
+scenario or the instance catalogue (unknown types, unknown queues, containers that fit no node)
+live in :mod:`emrsim.scenario.checks`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from emrsim.scenario.values import (
+    ActionOnFailureField,
+    Distribution,
+    Frozen,
+    Market,
+    MarketField,
+    PositiveSeconds,
+    RoleField,
+    Seconds,
+)
+
+_NAME = r"^[A-Za-z0-9_.\-]+$"
+
+
+# ------------------------------------------------------------------------------- catalogue
+class InstanceTypeSpec(Frozen):
+    """A catalogue entry added or overridden by the scenario (unset fields keep the catalogue's)."""
+
+    vcpu: int | None = Field(default=None, ge=1)
+    memory_gb: float | None = Field(default=None, gt=0)
+    yarn_memory_mb: int | None = Field(default=None, ge=32)
+    yarn_vcores: int | None = Field(default=None, ge=1)
+    map_memory_mb: int | None = Field(default=None, ge=32)
+    reduce_memory_mb: int | None = Field(default=None, ge=32)
+    am_memory_mb: int | None = Field(default=None, ge=32)
+    instance_store_gb: float | None = Field(default=None, ge=0)
+    ebs_default_gb: float | None = Field(default=None, ge=0)
+    on_demand_usd_per_hr: float | None = Field(default=None, ge=0)
+    emr_usd_per_hr: float | None = Field(default=None, ge=0)
+
+
+# --------------------------------------------------------------------------------- cluster
+class InstanceGroup(Frozen):
+    """An EMR instance group: one type, one market, a count."""
+
+    role: RoleField
+    instance_type: str
+    count: int = Field(ge=0)
+    market: MarketField = Market.ON_DEMAND
+    name: str | None = None
+    ebs_gb: float | None = Field(default=None, ge=0)
+
+
+class FleetInstanceType(Frozen):
+    """One instance type a fleet may launch, with its weight."""
+
+    instance_type: str
+    weighted_capacity: int = Field(default=1, ge=1)
+    priority: int | None = Field(default=None, ge=0)
+    ebs_gb: float | None = Field(default=None, ge=0)
+
+
+class SpotTimeout(Frozen):
+    """SpotSpecification.TimeoutDurationMinutes and TimeoutAction."""
+
+    duration: PositiveSeconds
+    action: Annotated[
+        Literal["switch_to_on_demand", "terminate_cluster"],
+        BeforeValidator(lambda v: v.lower() if isinstance(v, str) else v),
+    ]
+
+
+class InstanceFleet(Frozen):
+    """An EMR instance fleet: targets in weighted units over several instance types."""
+
+    role: RoleField
+    name: str | None = None
+    target_on_demand_capacity: int = Field(default=0, ge=0)
+    target_spot_capacity: int = Field(default=0, ge=0)
+    instance_types: list[FleetInstanceType] = Field(min_length=1, max_length=30)
+    spot_allocation_strategy: Literal[
+        "capacity-optimized",
+        "price-capacity-optimized",
+        "lowest-price",
+        "diversified",
+        "capacity-optimized-prioritized",
+    ] = "price-capacity-optimized"
+    on_demand_allocation_strategy: Literal["lowest-price", "prioritized"] = "lowest-price"
+    spot_timeout: SpotTimeout | None = None
+
+
+class Startup(Frozen):
+    """Timing models of instance provisioning, bootstrap and termination (seconds).
+
+    Defaults: provision uniform 60-180 s and bootstrap 60 s (the contract's example; EMR documents
+    only "a few minutes", emr-facts 7 UNCONFIRMED); terminate 0 s (billing stops at the request).
+    """
+
+    provision: Distribution = Field(
+        default={"dist": "uniform", "low": 60, "high": 180}, validate_default=True
+    )
+    bootstrap: Distribution = Field(default=60.0, validate_default=True)
+    terminate: Distribution = Field(default=0.0, validate_default=True)
+
+
+class Cluster(Frozen):
+    """The cluster: instance groups (or fleets), timings and lifecycle options."""
+
+    instance_groups: list[InstanceGroup] | None = None
+    instance_fleets: list[InstanceFleet] | None = None
+    startup: Startup = Field(default_factory=Startup)
+    keep_alive: bool = False
+    idle_timeout: PositiveSeconds | None = None
+    step_concurrency: int = Field(default=1, ge=1, le=256)
+
+    @model_validator(mode="after")
+    def _groups_or_fleets(self) -> Cluster:
+        if (self.instance_groups is None) == (self.instance_fleets is None):
+            raise ValueError("give exactly one of instance_groups or instance_fleets")
+        return self
+
+
+# ------------------------------------------------------------------------------------ spot
+class SpotInterruption(Frozen):
+    """An interruption hazard for one instance type: a rate, or a Spot Advisor bucket."""
+
+    rate_per_hour: float | None = Field(default=None, ge=0)
+    advisor_bucket: Literal["<5%", "5-10%", "10-15%", "15-20%", ">20%"] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> SpotInterruption:
+        if (self.rate_per_hour is None) == (self.advisor_bucket is None):
+            raise ValueError("give exactly one of rate_per_hour or advisor_bucket")
+        return self
+
+
+class SpotMarket(Frozen):
+    """Spot prices and interruption hazards per instance type."""
+
+    interruptions: dict[str, SpotInterruption] = Field(default_factory=dict)
+    price_fraction: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------------ yarn
+class Queue(Frozen):
+    """A scheduler queue (capacity scheduler keys; fair scheduler keys are parsed too)."""
+
+    name: Annotated[str, Field(pattern=_NAME)]
+    capacity: float | None = Field(default=None, ge=0, le=100)
+    max_capacity: float | None = Field(default=None, ge=0, le=100)
+    user_limit_factor: float = Field(default=1.0, gt=0)
+    minimum_user_limit_percent: float = Field(default=100, gt=0, le=100)
+    maximum_am_resource_percent: float | None = Field(default=None, gt=0, le=100)
+    ordering_policy: Literal["fifo", "fair"] = "fifo"
+    # Fair scheduler keys.
+    weight: float | None = Field(default=None, gt=0)
+    min_resources: dict[str, float] | None = None
+    max_resources: dict[str, float] | None = None
+    max_running_apps: int | None = Field(default=None, ge=0)
+    max_am_share: float | None = None
+    scheduling_policy: Literal["fair", "drf", "fifo"] | None = None
+
+    @model_validator(mode="after")
+    def _max_above_capacity(self) -> Queue:
+        if (
+            self.capacity is not None
+            and self.max_capacity is not None
+            and self.max_capacity < self.capacity
+        ):
+            raise ValueError(
+                f"max_capacity ({self.max_capacity:g}) must be >= capacity ({self.capacity:g})"
+            )
+        return self
+
+
+class Yarn(Frozen):
+    """The YARN ResourceManager: scheduler, queues, allocation limits, AM policy."""
+
+    scheduler: Literal["capacity", "fair", "fifo"] = "capacity"
+    resource_calculator: Literal["memory", "drf"] = "memory"
+    queues: list[Queue] | None = None
+    preemption: bool = False
+    am_placement: Literal["auto", "core", "any", "on_demand"] = "auto"
+    graceful_decommission_timeout: Seconds = 3600.0
+    max_am_attempts: int = Field(default=2, ge=1)
+    minimum_allocation_mb: int = Field(default=32, ge=1)
+    minimum_allocation_vcores: int = Field(default=1, ge=1)
+    maximum_am_resource_percent: float = Field(default=10.0, gt=0, le=100)
+    from_xml: str | None = None
+
+    @field_validator("queues")
+    @classmethod
+    def _unique_names(cls, queues: list[Queue] | None) -> list[Queue] | None:
+        if queues is not None:
+            if not queues:
+                raise ValueError("give at least one queue, or leave queues out")
+            names = [q.name for q in queues]
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"duplicate queue names: {', '.join(dupes)}")
+        return queues
+
+
+# ------------------------------------------------------------------------------------ hdfs
+class Hdfs(Frozen):
+    """HDFS settings: dfs.replication, dfs.blocksize and data present at start."""
+
+    replication: Literal["auto"] | Annotated[int, Field(ge=1, le=3)] = "auto"
+    block_size_mb: int = Field(default=128, ge=1)
+    preload_gb: float = Field(default=0.0, ge=0)
+
+
+# ---------------------------------------------------------------------------------- faults
+class Fault(Frozen):
+    """An injected failure: at ``at`` (from time zero), abruptly terminate running instances."""
+
+    at: Seconds
+    action: Literal["terminate"] = "terminate"
+    role: RoleField
+    count: int = Field(default=1, ge=1)
+    group: str | None = None
+
+
+# --------------------------------------------------------------------------------- scaling
+class ManagedScaling(Frozen):
+    """EMR managed scaling ComputeLimits."""
+
+    unit_type: Literal["instances", "vcpu", "instance_fleet_units"] = "instances"
+    minimum_capacity_units: int = Field(ge=0)
+    maximum_capacity_units: int = Field(ge=1)
+    maximum_on_demand_capacity_units: int | None = Field(default=None, ge=0)
+    maximum_core_capacity_units: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ManagedScaling:
+        if self.minimum_capacity_units > self.maximum_capacity_units:
+            raise ValueError(
+                f"minimum_capacity_units ({self.minimum_capacity_units}) must be <= "
+                f"maximum_capacity_units ({self.maximum_capacity_units})"
+            )
+        return self
+
+
+class Scaling(Frozen):
+    """Automatic scaling of the cluster."""
+
+    managed: ManagedScaling | None = None
+
+
+# --------------------------------------------------------------------------------- pricing
+class PriceOverride(Frozen):
+    """Prices for one instance type, USD per hour."""
+
+    on_demand_usd_per_hr: float | None = Field(default=None, ge=0)
+    emr_usd_per_hr: float | None = Field(default=None, ge=0)
+    spot_usd_per_hr: float | None = Field(default=None, ge=0)
+
+
+class Pricing(Frozen):
+    """Price overrides. EBS default: gp2 at 0.10 USD per GB-month (emr-facts 8 example)."""
+
+    instances: dict[str, PriceOverride] = Field(default_factory=dict)
+    ebs_usd_per_gb_month: float = Field(default=0.10, ge=0)
+
+
+# -------------------------------------------------------------------------------- workload
+class ContainerSize(Frozen):
+    """A container request: memory and vcores."""
+
+    memory_mb: int = Field(ge=1)
+    vcores: int = Field(default=1, ge=1)
+
+
+def _am_none(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() == "none":
+        return "none"
+    if value is not None and not isinstance(value, (dict, ContainerSize)):
+        raise ValueError(
+            f"an AM is {{memory_mb: .., vcores: ..}} or 'none' (no AM) (got {value!r})"
+        )
+    return value
+
+
+class Stage(Frozen):
+    """A stage of a job: ``tasks`` containers, each running for a drawn ``duration``."""
+
+    name: Annotated[str, Field(pattern=_NAME)]
+    tasks: int = Field(ge=1)
+    duration: Distribution
+    container: ContainerSize | None = None
+    input_gb: float = Field(default=0.0, ge=0)
+    output_gb: float = Field(default=0.0, ge=0)
+    depends_on: list[str] | None = None
+    task_failure_probability: float = Field(default=0.0, ge=0, le=1)
+
+
+class DynamicExecutors(Frozen):
+    """Spark dynamic allocation."""
+
+    min: int = Field(default=0, ge=0)
+    max: int = Field(ge=1)
+    idle_timeout: Seconds = 60.0
+
+
+class Executors(Frozen):
+    """Spark executors: a fixed count or dynamic allocation."""
+
+    count: int | None = Field(default=None, ge=1)
+    dynamic: DynamicExecutors | None = None
+    memory_mb: int = Field(ge=1)
+    vcores: int = Field(default=1, ge=1)
+
+
+class Job(Frozen):
+    """A YARN application: an optional AM and stages of task containers."""
+
+    type: Literal["mapreduce", "spark", "container"] = "mapreduce"
+    name: str | None = None
+    queue: str | None = None
+    user: str | None = None
+    am: Annotated[ContainerSize | Literal["none"] | None, BeforeValidator(_am_none)] = None
+    stages: list[Stage] = Field(min_length=1)
+    executors: Executors | None = None
+    max_task_attempts: int = Field(default=4, ge=1)
+
+    @model_validator(mode="after")
+    def _stage_graph(self) -> Job:
+        names = [s.name for s in self.stages]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate stage names: {', '.join(dupes)}")
+        for stage in self.stages:
+            for dep in stage.depends_on or []:
+                if dep not in names:
+                    raise ValueError(f"stage {stage.name!r} depends on unknown stage {dep!r}")
+                if dep == stage.name:
+                    raise ValueError(f"stage {stage.name!r} depends on itself")
+        _check_acyclic(self.stages)
+        return self
+
+
+def _check_acyclic(stages: list[Stage]) -> None:
+    deps = {s.name: stage_dependencies(stages, i) for i, s in enumerate(stages)}
+    state: dict[str, int] = {}
+
+    def visit(name: str) -> None:
+        if state.get(name) == 1:
+            raise ValueError(f"stages form a dependency cycle through {name!r}")
+        if state.get(name) == 2:
+            return
+        state[name] = 1
+        for dep in deps[name]:
+            visit(dep)
+        state[name] = 2
+
+    for name in deps:
+        visit(name)
+
+
+def stage_dependencies(stages: list[Stage], index: int) -> list[str]:
+    """The stages that stage ``index`` waits for: its depends_on, else the stage before it."""
+    stage = stages[index]
+    if stage.depends_on is not None:
+        return list(stage.depends_on)
+    return [stages[index - 1].name] if index > 0 else []
+
+
+class Step(Frozen):
+    """An EMR step: a job run in submission order after the cluster is ready.
+
+    ``action_on_failure`` defaults to cancel_and_wait when steps run one at a time (later steps
+    are cancelled after a failure, emr-facts 7) and to continue with step_concurrency > 1, the
+    only action EMR accepts there.
+    """
+
+    name: str
+    action_on_failure: ActionOnFailureField | None = None
+    queue: str | None = None
+    job: Job
+
+
+class Stream(Frozen):
+    """An open arrival process of jobs."""
+
+    name: str
+    queue: str | None = None
+    start: Seconds = 0.0
+    interarrival: Distribution
+    count: int | None = Field(default=None, ge=0)
+    until: Seconds | None = None
+    job: Job
+
+
+class Trace(Frozen):
+    """A workload trace to replay."""
+
+    format: Literal["swim", "rumen", "sls", "arrivals_csv"]
+    path: str
+    queue: str | None = None
+
+
+class Workload(Frozen):
+    """What the cluster runs: EMR steps, open streams of jobs, traces."""
+
+    steps: list[Step] = Field(default_factory=list)
+    streams: list[Stream] = Field(default_factory=list)
+    traces: list[Trace] = Field(default_factory=list)
+
+
+# -------------------------------------------------------------------------------- scenario
+_RELEASE = re.compile(r"^emr-(\d+)\.(\d+)\.(\d+)$")
+
+
+class Scenario(Frozen):
+    """A whole scenario file."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    seed: int = Field(default=0, ge=0)
+    replications: int = Field(default=1, ge=1)
+    horizon: PositiveSeconds | None = None
+    release_label: Annotated[str, Field(pattern=_RELEASE.pattern)] = "emr-7.5.0"
+    region: str = "us-east-1"
+    instance_types: dict[str, InstanceTypeSpec] = Field(default_factory=dict)
+    cluster: Cluster
+    spot_market: SpotMarket = Field(default_factory=SpotMarket)
+    yarn: Yarn = Field(default_factory=Yarn)
+    hdfs: Hdfs = Field(default_factory=Hdfs)
+    faults: list[Fault] = Field(default_factory=list)
+    scaling: Scaling = Field(default_factory=Scaling)
+    pricing: Pricing = Field(default_factory=Pricing)
+    workload: Workload = Field(default_factory=Workload)
+
+    @property
+    def release(self) -> tuple[int, int, int]:
+        """The release label as (major, minor, patch)."""
+        match = _RELEASE.match(self.release_label)
+        assert match is not None  # guaranteed by the field pattern
+        return int(match.group(1)), int(match.group(2)), int(match.group(3))

@@ -1,0 +1,1 @@
+"""Running many simulations: replications of one scenario (grids and Dask come later)."""

@@ -1,0 +1,1 @@
+"""Workloads: distributions, jobs, EMR steps and open streams of arrivals."""

@@ -1,0 +1,1 @@
+"""YARN: the ResourceManager, NodeManagers, applications, containers and scheduler policies."""

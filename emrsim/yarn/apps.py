@@ -1,0 +1,211 @@
+"""YARN applications as the ResourceManager sees them: an AM, stages of tasks, containers.
+
+These are plain state holders with no clock; :mod:`emrsim.yarn.rm` drives them.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from emrsim.yarn.nodes import NodeManager
+
+# Application states, as YARN names them.
+SUBMITTED, ACCEPTED, RUNNING = "SUBMITTED", "ACCEPTED", "RUNNING"
+FINISHED, FAILED, KILLED = "FINISHED", "FAILED", "KILLED"
+TERMINAL = frozenset({FINISHED, FAILED, KILLED})
+
+
+class StageRun:
+    """The tasks of one stage: durations drawn up front, a queue of tasks waiting to run."""
+
+    __slots__ = (
+        "attempts",
+        "children",
+        "deps_left",
+        "done",
+        "durations",
+        "fail_draws",
+        "fail_probability",
+        "index",
+        "memory_mb",
+        "name",
+        "output_gb_per_task",
+        "pending",
+        "running",
+        "tasks",
+        "vcores",
+    )
+
+    def __init__(
+        self,
+        index: int,
+        name: str,
+        memory_mb: int,
+        vcores: int,
+        durations: list[float],
+        fail_probability: float,
+        output_gb: float,
+    ) -> None:
+        self.index = index
+        self.name = name
+        self.memory_mb = memory_mb
+        self.vcores = vcores
+        self.tasks = len(durations)
+        self.durations = durations
+        self.attempts = [0] * self.tasks
+        self.fail_probability = fail_probability
+        self.fail_draws: list[float] = []
+        self.output_gb_per_task = output_gb / self.tasks
+        self.pending: deque[int] = deque()
+        self.running = 0
+        self.done = 0
+        self.deps_left = 0
+        self.children: list[StageRun] = []
+
+    @property
+    def complete(self) -> bool:
+        """All tasks have finished successfully."""
+        return self.done == self.tasks
+
+
+class Application:
+    """One YARN application (a job of the workload)."""
+
+    __slots__ = (
+        "am_attempts",
+        "am_container",
+        "am_mb",
+        "am_vcores",
+        "containers",
+        "end_s",
+        "failure_reason",
+        "id",
+        "job_type",
+        "launched",
+        "max_task_attempts",
+        "name",
+        "on_end",
+        "queue",
+        "ready",
+        "source",
+        "stages",
+        "start_s",
+        "state",
+        "submit_s",
+        "user",
+    )
+
+    def __init__(
+        self,
+        app_id: int,
+        name: str,
+        queue: str,
+        user: str,
+        job_type: str,
+        am: tuple[int, int] | None,
+        stages: list[StageRun],
+        max_task_attempts: int,
+        source: str,
+        on_end: Callable[[Application], None] | None = None,
+    ) -> None:
+        self.id = app_id
+        self.name = name
+        self.queue = queue
+        self.user = user
+        self.job_type = job_type
+        self.am_mb, self.am_vcores = am if am is not None else (0, 0)
+        self.am_container: Container | None = None
+        self.am_attempts = 0
+        self.stages = stages
+        self.ready: list[StageRun] = []  # stages whose tasks may be requested, in stage order
+        self.max_task_attempts = max_task_attempts
+        self.source = source
+        self.on_end = on_end
+        self.state = SUBMITTED
+        self.submit_s = 0.0
+        self.start_s: float | None = None
+        self.end_s: float | None = None
+        self.launched = 0
+        self.containers: set[Container] = set()
+        self.failure_reason = ""
+
+    @property
+    def has_am(self) -> bool:
+        """Whether the application runs an application master."""
+        return self.am_mb > 0
+
+    def next_request(self) -> tuple[int, int, StageRun | None] | None:
+        """The container this application asks for next: (memory_mb, vcores, stage or None
+        for its AM), or None when it wants nothing now."""
+        if self.has_am and self.am_container is None:
+            return self.am_mb, self.am_vcores, None
+        for stage in self.ready:
+            if stage.pending:
+                return stage.memory_mb, stage.vcores, stage
+        return None
+
+    def wants_containers(self) -> bool:
+        """Whether the application has a request outstanding."""
+        return self.next_request() is not None
+
+    def pending_containers(self) -> int:
+        """How many containers the application is waiting for."""
+        count = 1 if self.has_am and self.am_container is None else 0
+        if not (self.has_am and self.am_container is None):
+            count += sum(len(s.pending) for s in self.ready)
+        return count
+
+    def release_stages(self) -> None:
+        """Make every stage without unfinished dependencies ready, in stage order."""
+        self.ready = [s for s in self.stages if s.deps_left == 0 and not s.complete]
+
+    def all_done(self) -> bool:
+        """Every stage has finished."""
+        return all(s.complete for s in self.stages)
+
+
+class Container:
+    """A YARN container on a node: an AM or one attempt of a task."""
+
+    __slots__ = (
+        "app",
+        "id",
+        "live",
+        "memory_mb",
+        "node",
+        "stage",
+        "start_s",
+        "task",
+        "vcores",
+        "will_fail",
+    )
+
+    def __init__(
+        self,
+        container_id: int,
+        app: Application,
+        node: NodeManager,
+        memory_mb: int,
+        vcores: int,
+        stage: StageRun | None,
+        task: int,
+        start_s: float,
+    ) -> None:
+        self.id = container_id
+        self.app = app
+        self.node = node
+        self.memory_mb = memory_mb
+        self.vcores = vcores
+        self.stage = stage
+        self.task = task
+        self.start_s = start_s
+        self.live = True
+        self.will_fail = False
+
+    @property
+    def is_am(self) -> bool:
+        """Whether this container is its application's master."""
+        return self.stage is None

@@ -1,0 +1,461 @@
+"""The YARN ResourceManager: queues, NodeManagers, and an event-driven scheduling pass.
+
+Allocation happens when something changes (a request arrives, a container ends, a node joins),
+never by polling: every change asks for one scheduling pass at the current instant, which runs
+after all other events of that instant (priority SCHEDULE). The pass offers resources to queues
+in the policy's order (:mod:`emrsim.yarn.policy`) and, inside a queue, to applications in
+submission order (FIFO ordering policy). Nodes are tried least recently used first, which
+spreads containers over the cluster as the round of NodeManager heartbeats does.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from emrsim.events import SCHEDULE, TimeAverage, call_at
+from emrsim.yarn.apps import (
+    ACCEPTED,
+    FAILED,
+    FINISHED,
+    KILLED,
+    RUNNING,
+    Application,
+    Container,
+    StageRun,
+)
+from emrsim.yarn.nodes import NodeManager
+from emrsim.yarn.policy import QueueConfig, QueueSnapshot, may_activate, may_allocate, service_order
+
+if TYPE_CHECKING:
+    from emrsim.nodes.cluster import Instance
+    from emrsim.recorder import Recorder
+
+
+class QueueRun:
+    """The live state of one leaf queue."""
+
+    __slots__ = (
+        "active_apps",
+        "am_used_mb",
+        "config",
+        "containers",
+        "demand",
+        "memory",
+        "outstanding",
+        "running",
+        "used_mb",
+        "used_vcores",
+        "users",
+        "vcores",
+        "busy",
+        "waiting",
+    )
+
+    def __init__(self, config: QueueConfig) -> None:
+        self.config = config
+        self.demand: list[Application] = []  # active apps that may want containers, by id
+        self.waiting: deque[Application] = deque()  # accepted apps not yet activated
+        self.active_apps = 0
+        self.outstanding = 0  # apps submitted and not yet ended
+        self.used_mb = 0
+        self.used_vcores = 0
+        self.am_used_mb = 0
+        self.users: dict[str, int] = {}
+        self.running = 0
+        self.containers = TimeAverage()
+        self.memory = TimeAverage()
+        self.vcores = TimeAverage()
+        self.busy = TimeAverage()
+
+
+class ContainerCounts:
+    """How containers ended."""
+
+    __slots__ = ("completed", "failed", "killed", "launched", "lost", "lost_container_s")
+
+    def __init__(self) -> None:
+        self.launched = 0
+        self.completed = 0
+        self.failed = 0
+        self.lost = 0
+        self.killed = 0
+        self.lost_container_s = 0.0
+
+
+class ResourceManager:
+    """Queues, NodeManagers and the scheduler of one simulated cluster."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        queues: list[QueueConfig],
+        recorder: Recorder,
+        *,
+        max_am_attempts: int,
+        minimum_allocation_mb: int,
+        check_vcores: bool = False,
+    ) -> None:
+        self.env = env
+        self.recorder = recorder
+        self.queues = [QueueRun(q) for q in queues]
+        self.queue_by_name = {q.config.name: q for q in self.queues}
+        self.max_am_attempts = max_am_attempts
+        self.minimum_allocation_mb = minimum_allocation_mb
+        self.check_vcores = check_vcores
+        self.nodes: dict[int, NodeManager] = {}
+        self._free: dict[int, NodeManager] = {}  # nodes with room, least recently used first
+        self.cluster_mb = 0
+        self.cluster_vcores = 0
+        self.allocated_mb = 0
+        self.allocated_vcores = 0
+        self.total_memory = TimeAverage()
+        self.allocated_memory = TimeAverage()
+        self.counts = ContainerCounts()
+        self.apps: dict[int, Application] = {}  # not yet ended
+        self._pass_pending = False
+        self._next_container = 1
+        self.on_output: Callable[[Container], bool] | None = None
+
+    # ----------------------------------------------------------------------------- nodes
+    def add_node(self, instance: Instance, memory_mb: int, vcores: int, am_ok: bool) -> None:
+        """A NodeManager registers with the ResourceManager."""
+        node = NodeManager(instance, memory_mb, vcores, am_ok)
+        self.nodes[node.index] = node
+        self._free[node.index] = node
+        self.cluster_mb += memory_mb
+        self.cluster_vcores += vcores
+        self.total_memory.set(self.env.now, self.cluster_mb)
+        self.request_pass()
+
+    def remove_node(self, instance: Instance) -> None:
+        """A NodeManager is gone at once: its containers are lost."""
+        node = self.nodes.pop(instance.index, None)
+        if node is None:
+            return
+        self._free.pop(node.index, None)
+        for container in sorted(node.containers, key=lambda c: c.id):
+            self._lose(container)
+        self.cluster_mb -= node.memory_mb
+        self.cluster_vcores -= node.vcores
+        self.total_memory.set(self.env.now, self.cluster_mb)
+        self.request_pass()
+
+    # -------------------------------------------------------------------------- requests
+    def submit(self, app: Application) -> None:
+        """An application arrives in its queue."""
+        queue = self.queue_by_name[app.queue]
+        now = self.env.now
+        app.submit_s = now
+        app.state = ACCEPTED
+        self.apps[app.id] = app
+        queue.outstanding += 1
+        if queue.outstanding == 1:
+            queue.busy.set(now, 1.0)
+        app.release_stages()
+        queue.waiting.append(app)
+        self.recorder.event(now, "app_submitted", app=app.id, name=app.name, queue=app.queue)
+        self.request_pass()
+
+    def kill(self, app: Application, reason: str) -> None:
+        """Kill an application (its step was cancelled or the cluster is going away)."""
+        if app.id in self.apps:
+            self._end_app(app, KILLED, reason)
+
+    def request_pass(self) -> None:
+        """Ask for one scheduling pass at the current instant."""
+        if not self._pass_pending:
+            self._pass_pending = True
+            call_at(self.env, 0.0, self._schedule, SCHEDULE)
+
+    # ---------------------------------------------------------------------- the pass
+    def _schedule(self) -> None:
+        self._pass_pending = False
+        if not self._free:
+            self._activate_all()
+            return
+        blocked: list[tuple[int, int, bool]] = []
+        queues = self.queues
+        while True:
+            if len(queues) == 1:
+                order: list[int] = [0]
+            else:
+                order = service_order([
+                    QueueSnapshot(q.used_mb, q.config.capacity_frac * self.cluster_mb)
+                    for q in queues
+                ])
+            for index in order:
+                if self._allocate_in(queues[index], blocked):
+                    break
+            else:
+                return
+
+    def _activate_all(self) -> None:
+        for queue in self.queues:
+            self._activate(queue)
+
+    def _activate(self, queue: QueueRun) -> None:
+        while queue.waiting:
+            app = queue.waiting[0]
+            if app.has_am and not may_activate(
+                queue.config, self.cluster_mb, queue.am_used_mb, app.am_mb, queue.active_apps
+            ):
+                return
+            queue.waiting.popleft()
+            queue.active_apps += 1
+            queue.am_used_mb += app.am_mb
+            bisect.insort(queue.demand, app, key=_app_id)
+
+    def _allocate_in(self, queue: QueueRun, blocked: list[tuple[int, int, bool]]) -> bool:
+        """Give one container to the first application of ``queue`` that can use one."""
+        self._activate(queue)
+        demand = queue.demand
+        i = 0
+        while i < len(demand):
+            app = demand[i]
+            request = app.next_request()
+            if request is None:
+                del demand[i]
+                continue
+            i += 1
+            memory_mb, vcores, stage = request
+            if not may_allocate(queue.config, self.cluster_mb, queue.used_mb,
+                                queue.users.get(app.user, 0), memory_mb):
+                continue
+            is_am = stage is None
+            if any(memory_mb >= m and (vcores >= v or not self.check_vcores) and (is_am or not a)
+                   for m, v, a in blocked):
+                continue
+            node = self._find_node(memory_mb, vcores, is_am)
+            if node is None:
+                blocked.append((memory_mb, vcores, is_am))
+                continue
+            self._launch(queue, app, node, memory_mb, vcores, stage)
+            return True
+        return False
+
+    def _find_node(self, memory_mb: int, vcores: int, is_am: bool) -> NodeManager | None:
+        check = self.check_vcores
+        for node in self._free.values():
+            if (node.memory_free_mb >= memory_mb and (not check or node.vcores_free >= vcores)
+                    and (node.am_ok or not is_am) and not node.decommissioning):
+                return node
+        return None
+
+    # ----------------------------------------------------------------- container life
+    def _launch(
+        self,
+        queue: QueueRun,
+        app: Application,
+        node: NodeManager,
+        memory_mb: int,
+        vcores: int,
+        stage: StageRun | None,
+    ) -> None:
+        now = self.env.now
+        task = stage.pending.popleft() if stage is not None else -1
+        container = Container(self._next_container, app, node, memory_mb, vcores, stage, task,
+                              now)
+        self._next_container += 1
+        node.memory_free_mb -= memory_mb
+        node.vcores_free -= vcores
+        node.containers.add(container)
+        # Least recently used first: the node just used goes to the back of the line.
+        del self._free[node.index]
+        if node.memory_free_mb >= self.minimum_allocation_mb and (
+            not self.check_vcores or node.vcores_free > 0
+        ):
+            self._free[node.index] = node
+        app.containers.add(container)
+        app.launched += 1
+        self._account(queue, app.user, memory_mb, vcores, +1)
+        self.counts.launched += 1
+        if app.start_s is None:
+            app.start_s = now
+        if stage is None:
+            app.am_container = container
+            app.am_attempts += 1
+            app.state = RUNNING
+            self.recorder.event(now, "am_started", app=app.id, container=container.id,
+                                node=node.instance.id, attempt=app.am_attempts)
+            return
+        app.state = RUNNING
+        stage.running += 1
+        attempt = stage.attempts[task]
+        if stage.fail_draws:
+            container.will_fail = (
+                stage.fail_draws[task * app.max_task_attempts + attempt] < stage.fail_probability
+            )
+        self.recorder.event(now, "container_started", app=app.id, container=container.id,
+                            node=node.instance.id, stage=stage.name, task=task,
+                            attempt=attempt + 1, memory_mb=memory_mb)
+        call_at(self.env, stage.durations[task], lambda: self._task_done(container))
+
+    def _account(
+        self, queue: QueueRun, user: str, memory_mb: int, vcores: int, containers: int
+    ) -> None:
+        """Apply a signed change of allocated resources to the queue, the user and the cluster."""
+        now = self.env.now
+        queue.used_mb += memory_mb
+        queue.used_vcores += vcores
+        queue.running += containers
+        queue.users[user] = queue.users.get(user, 0) + memory_mb
+        queue.containers.set(now, queue.running)
+        queue.memory.set(now, queue.used_mb)
+        queue.vcores.set(now, queue.used_vcores)
+        self.allocated_mb += memory_mb
+        self.allocated_vcores += vcores
+        self.allocated_memory.set(now, self.allocated_mb)
+
+    def _release(self, container: Container) -> None:
+        container.live = False
+        node = container.node
+        node.memory_free_mb += container.memory_mb
+        node.vcores_free += container.vcores
+        node.containers.discard(container)
+        if node.index in self.nodes and node.index not in self._free:
+            self._free[node.index] = node
+        app = container.app
+        app.containers.discard(container)
+        queue = self.queue_by_name[app.queue]
+        self._account(queue, app.user, -container.memory_mb, -container.vcores, -1)
+        if container.stage is not None:
+            container.stage.running -= 1
+
+    def _task_done(self, container: Container) -> None:
+        if not container.live:
+            return
+        now = self.env.now
+        app = container.app
+        stage = container.stage
+        assert stage is not None
+        self._release(container)
+        ok = not container.will_fail
+        why = "task attempt failed"
+        if ok and stage.output_gb_per_task > 0 and self.on_output is not None:
+            ok = self.on_output(container)
+            why = "HDFS is full: output could not be written"
+        if ok:
+            self.counts.completed += 1
+            stage.done += 1
+            self.recorder.event(now, "container_completed", app=app.id, container=container.id)
+            if stage.complete:
+                for child in stage.children:
+                    child.deps_left -= 1
+                app.release_stages()
+                if app.all_done():
+                    self._end_app(app, FINISHED, "")
+                    return
+                self._wants(app)
+        else:
+            self.counts.failed += 1
+            stage.attempts[container.task] += 1
+            self.recorder.event(now, "container_failed", app=app.id, container=container.id,
+                                reason=why, attempt=stage.attempts[container.task])
+            if stage.attempts[container.task] >= app.max_task_attempts:
+                self._end_app(app, FAILED, f"task {stage.name}/{container.task} failed "
+                              f"{app.max_task_attempts} times ({why})")
+                return
+            stage.pending.append(container.task)
+            self._wants(app)
+        self.request_pass()
+
+    def _lose(self, container: Container) -> None:
+        """A container disappears with its node."""
+        now = self.env.now
+        app = container.app
+        self._release(container)
+        self.counts.lost += 1
+        self.counts.lost_container_s += now - container.start_s
+        self.recorder.event(now, "container_lost", app=app.id, container=container.id,
+                            node=container.node.instance.id, am=container.is_am)
+        if container.stage is not None:
+            container.stage.pending.appendleft(container.task)  # rerun first, not an attempt
+            self._wants(app)
+            return
+        app.am_container = None
+        if app.am_attempts >= self.max_am_attempts:
+            self._end_app(app, FAILED, f"application master lost {app.am_attempts} times")
+            return
+        # A new AM attempt: the old attempt's containers are killed; finished tasks are kept
+        # (MapReduce AM recovery, yarn.app.mapreduce.am.job.recovery.enable=true).
+        for other in sorted(app.containers, key=lambda c: c.id):
+            self._kill_container(other)
+        self.recorder.event(now, "am_attempt_failed", app=app.id, attempt=app.am_attempts)
+        app.state = ACCEPTED
+        self._wants(app)
+
+    def _kill_container(self, container: Container) -> None:
+        self._release(container)
+        self.counts.killed += 1
+        if container.stage is not None:
+            container.stage.pending.appendleft(container.task)
+
+    def _wants(self, app: Application) -> None:
+        """Make sure an active application with demand is in its queue's demand list."""
+        if app.id not in self.apps:
+            return
+        queue = self.queue_by_name[app.queue]
+        pos = bisect.bisect_left(queue.demand, app.id, key=_app_id)
+        if pos == len(queue.demand) or queue.demand[pos] is not app:
+            queue.demand.insert(pos, app)
+        self.request_pass()
+
+    def _end_app(self, app: Application, state: str, reason: str) -> None:
+        now = self.env.now
+        for container in sorted(app.containers, key=lambda c: c.id):
+            if container.is_am and state == FINISHED:
+                self._release(container)
+                self.counts.completed += 1
+            else:
+                self._kill_container(container)
+        app.am_container = None
+        app.state = state
+        app.end_s = now
+        app.failure_reason = reason
+        del self.apps[app.id]
+        queue = self.queue_by_name[app.queue]
+        if app in queue.waiting:
+            queue.waiting.remove(app)
+        else:
+            queue.active_apps -= 1
+            queue.am_used_mb -= app.am_mb
+            pos = bisect.bisect_left(queue.demand, app.id, key=_app_id)
+            if pos < len(queue.demand) and queue.demand[pos] is app:
+                del queue.demand[pos]
+        queue.outstanding -= 1
+        if queue.outstanding == 0:
+            queue.busy.set(now, 0.0)
+        self.recorder.event(now, "app_ended", app=app.id, state=state, reason=reason)
+        self.request_pass()
+        if app.on_end is not None:
+            app.on_end(app)
+
+    # ------------------------------------------------------------------------ metrics
+    def snapshot(self) -> dict[str, Any]:
+        """CloudWatch-style YARN metrics now (emr-facts 9)."""
+        pending = 0
+        running = 0
+        for app in self.apps.values():
+            pending += app.pending_containers()
+            if app.state == RUNNING:
+                running += 1
+        total = self.cluster_mb
+        available = 100.0 * (total - self.allocated_mb) / total if total else 0.0
+        return {
+            "YARNMemoryAvailablePercentage": available,
+            "MemoryTotalMB": total,
+            "MemoryAllocatedMB": self.allocated_mb,
+            "ContainerAllocated": sum(q.running for q in self.queues),
+            "ContainerPending": pending,
+            "AppsRunning": running,
+            "AppsPending": len(self.apps) - running,
+        }
+
+
+def _app_id(app: Application) -> int:
+    return app.id

@@ -1,0 +1,113 @@
+"""Malformed scenarios are rejected with ``file:line: key.path: message``, never a traceback.
+
+Every file in ``tests/bad_inputs/*.yaml`` is a small scenario with exactly one thing wrong and a
+header saying what the error must look like::
+
+    # expect: <dotted.key.path> | <substring of the message>
+    # line: <N>            (optional: the line the error must point at)
+
+The same corpus is checked through :func:`load_scenario` and through ``emrsim validate``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from emrsim.scenario import ScenarioError, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = Path(__file__).resolve().parent / "bad_inputs"
+GOOD = CORPUS / "good" / "quick.yaml"
+
+_EXPECT = re.compile(r"^#\s*expect:\s*(?P<path>[^|]+?)\s*\|\s*(?P<message>.+?)\s*$", re.M)
+_LINE = re.compile(r"^#\s*line:\s*(?P<line>\d+)\s*$", re.M)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the header of a corpus file says the error looks like."""
+
+    file: Path
+    path: str
+    message: str
+    line: int | None
+
+
+def _expected(file: Path) -> Expected:
+    text = file.read_text(encoding="utf-8")
+    expect = _EXPECT.search(text)
+    assert expect is not None, f"{file.name}: no '# expect: key.path | message' header"
+    line = _LINE.search(text)
+    return Expected(file, expect["path"], expect["message"], int(line["line"]) if line else None)
+
+
+FILES = sorted(CORPUS.glob("*.yaml"))
+CASES = [pytest.param(_expected(f), id=f.stem) for f in FILES]
+
+
+def _matches(rendered: str, source: str, exp: Expected) -> bool:
+    """True when one ``file[:line]: key.path: message`` line is the one expected."""
+    where = re.escape(source) + (rf":{exp.line}" if exp.line is not None else r"(?::\d+)?")
+    pattern = rf"^{where}: {re.escape(exp.path)}: .*{re.escape(exp.message)}"
+    return re.search(pattern, rendered) is not None
+
+
+def test_corpus_is_big_enough() -> None:
+    assert len(FILES) >= 25
+
+
+@pytest.mark.parametrize("exp", CASES)
+def test_load_scenario_rejects(exp: Expected) -> None:
+    source = str(exp.file)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(exp.file)
+    lines = info.value.lines()
+    assert any(_matches(line, source, exp) for line in lines), (
+        f"expected {exp.path}: ...{exp.message}... (line {exp.line}); got:\n" + "\n".join(lines)
+    )
+    # One thing is wrong in each file, so exactly one error: no follow-on noise.
+    assert len(lines) == 1, "\n".join(lines)
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.run(
+        [sys.executable, "-m", "emrsim", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("exp", CASES)
+def test_cli_validate_rejects(exp: Expected) -> None:
+    arg = str(exp.file.relative_to(ROOT))
+    proc = _run_cli("validate", arg)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stdout, proc.stdout
+    assert proc.returncode == 2, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    assert f"{arg}:" in proc.stderr, proc.stderr
+    assert any(_matches(line, arg, exp) for line in proc.stderr.splitlines()), proc.stderr
+    assert f"{exp.path}:" in proc.stderr and exp.message in proc.stderr, proc.stderr
+
+
+def test_cli_validate_accepts_good_file() -> None:
+    proc = _run_cli("validate", str(GOOD.relative_to(ROOT)))
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    assert "ok" in proc.stdout.split(), proc.stdout
+    assert "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_good_file_loads() -> None:
+    scenario = load_scenario(GOOD)
+    assert scenario.name == "quick"
