@@ -58,15 +58,28 @@ def main() -> None:
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--seed", type=int, help="Override the scenario's seed.")
-@click.option("--replications", "-r", type=click.IntRange(min=1),
-              help="Number of Monte Carlo replications.")
+@click.option(
+    "--replications", "-r", type=click.IntRange(min=1), help="Number of Monte Carlo replications."
+)
 @click.option("--out", type=click.Path(file_okay=False), help="Write result files here.")
 @click.option("--force", is_flag=True, help="Allow --out to write into a non-empty directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-@click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE",
-              help="Override one key of the file (value read as YAML); repeatable.")
-def run(file: str, seed: int | None, replications: int | None, out: str | None, force: bool,
-        as_json: bool, overrides: tuple[str, ...]) -> None:
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY.PATH=VALUE",
+    help="Override one key of the file (value read as YAML); repeatable.",
+)
+def run(
+    file: str,
+    seed: int | None,
+    replications: int | None,
+    out: str | None,
+    force: bool,
+    as_json: bool,
+    overrides: tuple[str, ...],
+) -> None:
     """Simulate FILE and print a summary (or JSON)."""
     from emrsim.report.files import dumps
     from emrsim.sweep.replications import simulate
@@ -116,7 +129,10 @@ def compare(a: str, b: str, seed: int | None, replications: int, as_json: bool) 
     doc_a, _ = simulate(first, replications)
     doc_b, _ = simulate(second, replications)
     document: dict[str, Any] = {
-        "a": first.name, "b": second.name, "seed": first.seed, "replications": replications,
+        "a": first.name,
+        "b": second.name,
+        "seed": first.seed,
+        "replications": replications,
         "differences": paired_comparison(doc_a["runs"], doc_b["runs"]),
     }
     if as_json:
@@ -136,5 +152,9 @@ def compare(a: str, b: str, seed: int | None, replications: int, as_json: bool) 
 @click.option("--json", "as_json", is_flag=True)
 def sweep(file: str, **_: Any) -> None:
     """A grid of variants of FILE (not supported yet in this version)."""
-    _fail([f"{file}: sweep is not supported yet in this version of emrsim; run the variants "
-           "with `emrsim run --set key.path=value`"])
+    _fail(
+        [
+            f"{file}: sweep is not supported yet in this version of emrsim; run the variants "
+            "with `emrsim run --set key.path=value`"
+        ]
+    )

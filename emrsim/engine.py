@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import simpy
@@ -26,7 +27,7 @@ from emrsim.recorder import Recorder
 from emrsim.result import RunResult
 from emrsim.scenario.checks import group_name
 from emrsim.scenario.models import Fault, Scenario
-from emrsim.scenario.values import Role
+from emrsim.scenario.values import Market, Role
 from emrsim.workload.distributions import sample
 from emrsim.workload.jobs import JobFactory
 from emrsim.workload.steps import StepRun, StepRunner
@@ -69,8 +70,9 @@ class Simulation:
         self.groups = self._group_specs()
         core = next(g for g in self.groups if g.role is Role.CORE)
         self.replication_factor = replication_for(s.hdfs.replication, core.count)
-        self.hdfs = BlockMap(self.replication_factor, s.hdfs.block_size_mb,
-                             self.streams.stream("placement"))
+        self.hdfs = BlockMap(
+            self.replication_factor, s.hdfs.block_size_mb, self.streams.stream("placement")
+        )
         self.rm = ResourceManager(
             env,
             queue_configs(s),
@@ -81,24 +83,44 @@ class Simulation:
         )
         self.rm.on_output = self._write_output
         self._am_ok = am_node_filter(s)
-        self.fleet = Fleet(env, self.streams.stream("boot"), s.cluster.startup.provision,
-                           s.cluster.startup.bootstrap, self._instance_running,
-                           self._instance_lost, self._instance_provisioned)
+        self.fleet = Fleet(
+            env,
+            self.streams.stream("boot"),
+            s.cluster.startup.provision,
+            s.cluster.startup.bootstrap,
+            self._instance_running,
+            self._instance_lost,
+            self._instance_provisioned,
+        )
         self.jobs = JobFactory(s, self.types, self.streams)
         self.apps: list[Application] = []
         self.steps = StepRunner(
-            list(s.workload.steps), s.cluster.step_concurrency, lambda: env.now,
-            self._submit_step, self.rm.kill, self._work_changed,
+            list(s.workload.steps),
+            s.cluster.step_concurrency,
+            lambda: env.now,
+            self._submit_step,
+            self.rm.kill,
+            self._work_changed,
             lambda why: self._terminate("STEP_FAILURE", why, errors=True),
         )
         self.stream_runs = [
-            StreamRun(env, spec, self.streams.stream("arrivals", 1, i),
-                      lambda k, i=i: self._submit_stream(i, k), self._work_changed)
+            StreamRun(
+                env,
+                spec,
+                self.streams.stream("arrivals", 1, i),
+                partial(self._submit_stream, i),
+                self._work_changed,
+            )
             for i, spec in enumerate(s.workload.streams)
         ]
         self._initial = 0
         self._provisioned = 0
         self._bootstrapped = 0
+        if any(g.market is Market.SPOT and g.count for g in self.groups):
+            self.warnings.append(
+                "spot interruptions are not modelled in this version: spot instances are "
+                "billed at spot prices and run uninterrupted"
+            )
 
     # -------------------------------------------------------------------------- build
     def _group_specs(self) -> list[GroupSpec]:
@@ -107,8 +129,17 @@ class Simulation:
         for i, g in enumerate(s.cluster.instance_groups or []):
             itype = self.types[g.instance_type]
             storage = node_storage_gb(s, g.instance_type, g.ebs_gb) if g.role is Role.CORE else 0
-            specs.append(GroupSpec(group_name(s, i), g.role, g.market, itype, g.count,
-                                   rates_for(s, itype, g.market, g.ebs_gb), storage))
+            specs.append(
+                GroupSpec(
+                    group_name(s, i),
+                    g.role,
+                    g.market,
+                    itype,
+                    g.count,
+                    rates_for(s, itype, g.market, g.ebs_gb),
+                    storage,
+                )
+            )
         return specs
 
     # ---------------------------------------------------------------------------- run
@@ -125,7 +156,7 @@ class Simulation:
             self._initial += group.count
             self.fleet.launch(group, group.count)
         for fault in self.scenario.faults:
-            call_at(env, fault.at, lambda f=fault: self._fault(f), NODE_LOSS)
+            call_at(env, fault.at, partial(self._fault, fault), NODE_LOSS)
         if self.scenario.horizon is not None:
             call_at(env, self.scenario.horizon, self._horizon, SAMPLE)
         call_at(env, 0.0, self._sample, SAMPLE)
@@ -178,8 +209,13 @@ class Simulation:
         self.state_reason = reason
 
     def _instance_provisioned(self, inst: Instance) -> None:
-        self.recorder.event(self.env.now, "instance_provisioned", instance=inst.id,
-                            role=inst.role.value, type=inst.itype.name)
+        self.recorder.event(
+            self.env.now,
+            "instance_provisioned",
+            instance=inst.id,
+            role=inst.role.value,
+            type=inst.itype.name,
+        )
         if self.ready_s is None:
             self._provisioned += 1
             if self._provisioned == self._initial and self.state == "STARTING":
@@ -187,12 +223,19 @@ class Simulation:
 
     def _instance_running(self, inst: Instance) -> None:
         now = self.env.now
-        self.recorder.event(now, "instance_running", instance=inst.id, role=inst.role.value,
-                            type=inst.itype.name, market=inst.market.value)
+        self.recorder.event(
+            now,
+            "instance_running",
+            instance=inst.id,
+            role=inst.role.value,
+            type=inst.itype.name,
+            market=inst.market.value,
+        )
         if inst.role is not Role.PRIMARY:
             itype = inst.itype
-            self.rm.add_node(inst, itype.yarn_memory_mb, itype.yarn_vcores,
-                             self._am_ok(inst.role, inst.market))
+            self.rm.add_node(
+                inst, itype.yarn_memory_mb, itype.yarn_vcores, self._am_ok(inst.role, inst.market)
+            )
         if inst.role is Role.CORE:
             self.hdfs.add_datanode(inst.index, inst.storage_gb)
         if self.ready_s is None:
@@ -203,8 +246,10 @@ class Simulation:
     def _ready(self) -> None:
         now = self.env.now
         self.ready_s = now
-        self._ready_integrals = (self.rm.allocated_memory.integral_at(now),
-                                 self.rm.total_memory.integral_at(now))
+        self._ready_integrals = (
+            self.rm.allocated_memory.integral_at(now),
+            self.rm.total_memory.integral_at(now),
+        )
         if self.scenario.hdfs.preload_gb > 0:
             self.hdfs.write(self.scenario.hdfs.preload_gb)
             self._track_hdfs()
@@ -218,8 +263,8 @@ class Simulation:
         if self.ready_s is None or self.state in ENDING:
             return
         self._set_state("RUNNING" if self.steps.running else "WAITING", "")
-        work_left = self.steps.active or self.rm.apps or not all(
-            s.exhausted for s in self.stream_runs
+        work_left = (
+            self.steps.active or self.rm.apps or not all(s.exhausted for s in self.stream_runs)
         )
         if not work_left and not self.scenario.cluster.keep_alive:
             self._terminate("ALL_STEPS_COMPLETED", "steps completed", errors=False)
@@ -260,8 +305,9 @@ class Simulation:
         self.steps.interrupt_running(why)
         for app in sorted(self.rm.apps.values(), key=lambda a: a.id):
             self.rm.kill(app, f"cluster terminating: {why}")
-        delay = float(sample(self.scenario.cluster.startup.terminate,
-                             self.streams.stream("boot", 1), 1)[0])
+        delay = float(
+            sample(self.scenario.cluster.startup.terminate, self.streams.stream("boot", 1), 1)[0]
+        )
         self.fleet.terminate_all(END_CLUSTER, delay)
 
         def done() -> None:
@@ -276,8 +322,13 @@ class Simulation:
     def _submit_step(self, index: int, step: StepRun) -> Application:
         spec = self.scenario.workload.steps[index]
         queue = spec.job.queue or spec.queue or "default"
-        app = self.jobs.make(spec.job, ("steps", index), spec.job.name or spec.name, queue,
-                             lambda a: self._app_ended(a, step))
+        app = self.jobs.make(
+            spec.job,
+            ("steps", index),
+            spec.job.name or spec.name,
+            queue,
+            lambda a: self._app_ended(a, step),
+        )
         self.apps.append(app)
         self.rm.submit(app)
         return app
@@ -286,8 +337,9 @@ class Simulation:
         spec = self.scenario.workload.streams[index]
         queue = spec.job.queue or spec.queue or "default"
         name = spec.job.name or f"{spec.name}-{k + 1}"
-        app = self.jobs.make(spec.job, ("streams", index), name, queue,
-                             lambda a: self._app_ended(a, None))
+        app = self.jobs.make(
+            spec.job, ("streams", index), name, queue, lambda a: self._app_ended(a, None)
+        )
         self.apps.append(app)
         self.rm.submit(app)
         self._check_idle()
@@ -315,7 +367,8 @@ class Simulation:
             return
         names = {g.name for g in self.groups}
         candidates = [
-            i for i in self.fleet.running(fault.role)
+            i
+            for i in self.fleet.running(fault.role)
             if fault.group is None or (i.group == fault.group and fault.group in names)
         ]
         count = min(fault.count, len(candidates))
@@ -333,8 +386,9 @@ class Simulation:
 
     def _instance_lost(self, inst: Instance) -> None:
         now = self.env.now
-        self.recorder.event(now, "instance_lost", instance=inst.id, role=inst.role.value,
-                            reason=inst.end_reason)
+        self.recorder.event(
+            now, "instance_lost", instance=inst.id, role=inst.role.value, reason=inst.end_reason
+        )
         if inst.role is Role.PRIMARY:
             self._terminate("INSTANCE_FAILURE", f"primary instance {inst.id} lost", errors=True)
             return

@@ -33,8 +33,8 @@ def call_at(
     event = Event(env)
     event._ok = True
     event._value = None
-    event.callbacks.append(lambda _e: callback())  # type: ignore[union-attr]
-    env.schedule(event, priority, delay)
+    event.callbacks.append(lambda _e: callback())  # type: ignore[union-attr,unused-ignore]
+    env.schedule(event, priority, delay)  # type: ignore[arg-type]
     return event
 
 

@@ -8,6 +8,7 @@ running (the end of provisioning, bootstrap included) until it is terminated.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import simpy
@@ -139,12 +140,20 @@ class Fleet:
         bootstrap = sample(self.bootstrap, self.boot_rng, count)
         launched = []
         for k in range(count):
-            inst = Instance(len(self.instances) + 1, group.itype, group.role, group.market,
-                            group.name, group.rates, group.storage_gb, self.env.now)
+            inst = Instance(
+                len(self.instances) + 1,
+                group.itype,
+                group.role,
+                group.market,
+                group.name,
+                group.rates,
+                group.storage_gb,
+                self.env.now,
+            )
             self.instances.append(inst)
             launched.append(inst)
             boot = float(bootstrap[k])
-            call_at(self.env, float(provision[k]), lambda i=inst, b=boot: self._provisioned(i, b))
+            call_at(self.env, float(provision[k]), partial(self._provisioned, inst, boot))
         return launched
 
     def _provisioned(self, inst: Instance, bootstrap_s: float) -> None:
@@ -165,8 +174,9 @@ class Fleet:
 
     def running(self, role: Role | None = None) -> list[Instance]:
         """Instances now RUNNING (of one role, if given), in launch order."""
-        return [i for i in self.instances
-                if i.state == RUNNING and (role is None or i.role is role)]
+        return [
+            i for i in self.instances if i.state == RUNNING and (role is None or i.role is role)
+        ]
 
     def terminate(self, inst: Instance, reason: str) -> None:
         """Terminate one instance now (billing stops); a running one is lost to YARN and HDFS."""

@@ -41,8 +41,9 @@ def billed_seconds(start_s: float, end_s: float) -> float:
 def instance_cost(rates: Rates, start_s: float, end_s: float) -> Cost:
     """What one instance costs from ``start_s`` to ``end_s``."""
     hours = billed_seconds(start_s, end_s) / 3600.0
-    return Cost(rates.ec2_usd_per_hr * hours, rates.emr_usd_per_hr * hours,
-                rates.ebs_usd_per_hr * hours)
+    return Cost(
+        rates.ec2_usd_per_hr * hours, rates.emr_usd_per_hr * hours, rates.ebs_usd_per_hr * hours
+    )
 
 
 def cost_at(rates: Rates, start_s: float, end_s: float | None, now_s: float) -> Cost:

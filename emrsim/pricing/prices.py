@@ -54,8 +54,9 @@ def rates_for(
     if emr is None:
         emr = itype.emr_usd_per_hr
     if emr is None:
-        raise PriceError(f"no EMR fee known for {itype.name}: give pricing.instances."
-                         f"{itype.name}.emr_usd_per_hr")
+        raise PriceError(
+            f"no EMR fee known for {itype.name}: give pricing.instances.{itype.name}.emr_usd_per_hr"
+        )
     if market is Market.ON_DEMAND:
         if on_demand is None:
             raise PriceError(

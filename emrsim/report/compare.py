@@ -9,8 +9,14 @@ import numpy as np
 
 from emrsim.report.aggregate import numeric_fields, t_interval
 
-COMPARED = ("cost_usd.total", "makespan_s", "cluster_lifetime_s", "jobs.mean_wait_s",
-            "jobs.p95_wait_s", "jobs.mean_runtime_s")
+COMPARED = (
+    "cost_usd.total",
+    "makespan_s",
+    "cluster_lifetime_s",
+    "jobs.mean_wait_s",
+    "jobs.p95_wait_s",
+    "jobs.mean_runtime_s",
+)
 """The metrics a comparison reports."""
 
 
@@ -22,14 +28,20 @@ def paired_comparison(
     fields_a = [dict(numeric_fields(r)) for r in runs_a]
     fields_b = [dict(numeric_fields(r)) for r in runs_b]
     for metric in COMPARED:
-        diffs = [fb[metric] - fa[metric] for fa, fb in zip(fields_a, fields_b, strict=True)
-                 if metric in fa and metric in fb]
+        diffs = [
+            fb[metric] - fa[metric]
+            for fa, fb in zip(fields_a, fields_b, strict=True)
+            if metric in fa and metric in fb
+        ]
         if not diffs:
             continue
         mean = float(np.mean(diffs))
         ci = t_interval(diffs)
-        out[metric] = {"mean_difference": mean, "ci95": list(ci) if ci else None,
-                       "verdict": _verdict(metric, mean, ci)}
+        out[metric] = {
+            "mean_difference": mean,
+            "ci95": list(ci) if ci else None,
+            "verdict": _verdict(metric, mean, ci),
+        }
     return out
 
 

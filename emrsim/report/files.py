@@ -16,12 +16,33 @@ from typing import Any
 from emrsim.result import RunResult
 
 JOB_COLUMNS = ("job_id", "name", "queue", "submit_s", "start_s", "end_s", "state", "containers")
-NODE_COLUMNS = ("instance_id", "instance_type", "role", "market", "group", "start_s", "end_s",
-                "end_reason", "cost_usd")
-METRIC_COLUMNS = ("time_s", "YARNMemoryAvailablePercentage", "ContainerAllocated",
-                  "ContainerPending", "AppsRunning", "AppsPending", "HDFSUtilization",
-                  "CoreNodesRunning", "TaskNodesRunning", "IsIdle", "MemoryTotalMB",
-                  "MemoryAllocatedMB", "MissingBlocks", "UnderReplicatedBlocks")
+NODE_COLUMNS = (
+    "instance_id",
+    "instance_type",
+    "role",
+    "market",
+    "group",
+    "start_s",
+    "end_s",
+    "end_reason",
+    "cost_usd",
+)
+METRIC_COLUMNS = (
+    "time_s",
+    "YARNMemoryAvailablePercentage",
+    "ContainerAllocated",
+    "ContainerPending",
+    "AppsRunning",
+    "AppsPending",
+    "HDFSUtilization",
+    "CoreNodesRunning",
+    "TaskNodesRunning",
+    "IsIdle",
+    "MemoryTotalMB",
+    "MemoryAllocatedMB",
+    "MissingBlocks",
+    "UnderReplicatedBlocks",
+)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -49,11 +70,34 @@ def _csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> N
 def write_run_files(result: RunResult, directory: Path) -> None:
     """jobs.csv, nodes.csv and metrics.csv of one run (events.jsonl is streamed by the run)."""
     directory.mkdir(parents=True, exist_ok=True)
-    _csv(directory / "jobs.csv", JOB_COLUMNS,
-         ((j.job_id, j.name, j.queue, j.submit_s, j.start_s, j.end_s, j.state, j.containers)
-          for j in result.jobs))
-    _csv(directory / "nodes.csv", NODE_COLUMNS,
-         ((n.instance_id, n.instance_type, n.role, n.market, n.group, n.start_s, n.end_s,
-           n.end_reason, n.cost_usd) for n in result.nodes))
-    _csv(directory / "metrics.csv", METRIC_COLUMNS,
-         ([row.get(c, "") for c in METRIC_COLUMNS] for row in result.metrics))
+    _csv(
+        directory / "jobs.csv",
+        JOB_COLUMNS,
+        (
+            (j.job_id, j.name, j.queue, j.submit_s, j.start_s, j.end_s, j.state, j.containers)
+            for j in result.jobs
+        ),
+    )
+    _csv(
+        directory / "nodes.csv",
+        NODE_COLUMNS,
+        (
+            (
+                n.instance_id,
+                n.instance_type,
+                n.role,
+                n.market,
+                n.group,
+                n.start_s,
+                n.end_s,
+                n.end_reason,
+                n.cost_usd,
+            )
+            for n in result.nodes
+        ),
+    )
+    _csv(
+        directory / "metrics.csv",
+        METRIC_COLUMNS,
+        ([row.get(c, "") for c in METRIC_COLUMNS] for row in result.metrics),
+    )

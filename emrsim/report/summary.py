@@ -80,9 +80,22 @@ def _nodes(sim: Simulation, end_s: float) -> tuple[list[NodeRecord], dict[str, A
         by_role[role] += cost
         by_market[market] += cost
         total += cost
-        rows.append(NodeRecord(inst.id, inst.itype.name, role, market, inst.group,
-                               inst.start_s, stop if inst.start_s is not None else None,
-                               reason, cost.total, cost.ec2, cost.emr, cost.ebs))
+        rows.append(
+            NodeRecord(
+                inst.id,
+                inst.itype.name,
+                role,
+                market,
+                inst.group,
+                inst.start_s,
+                stop if inst.start_s is not None else None,
+                reason,
+                cost.total,
+                cost.ec2,
+                cost.emr,
+                cost.ebs,
+            )
+        )
     costs = {
         "total": total.total,
         "ec2": total.ec2,
@@ -98,8 +111,20 @@ def _jobs(sim: Simulation) -> list[JobRecord]:
     out = []
     for app in sim.apps:
         state = JOB_STATE.get(app.state) or ("RUNNING" if app.start_s is not None else "PENDING")
-        out.append(JobRecord(app.id, app.name, app.queue, app.source, app.submit_s, app.start_s,
-                             app.end_s, state, app.launched, app.failure_reason))
+        out.append(
+            JobRecord(
+                app.id,
+                app.name,
+                app.queue,
+                app.source,
+                app.submit_s,
+                app.start_s,
+                app.end_s,
+                state,
+                app.launched,
+                app.failure_reason,
+            )
+        )
     return out
 
 
@@ -113,8 +138,11 @@ def _p95(values: list[float]) -> float:
 
 def _job_stats(jobs: list[JobRecord]) -> dict[str, Any]:
     waits = [j.start_s - j.submit_s for j in jobs if j.start_s is not None]
-    runtimes = [j.end_s - j.start_s for j in jobs
-                if j.state == "COMPLETED" and j.end_s is not None and j.start_s is not None]
+    runtimes = [
+        j.end_s - j.start_s
+        for j in jobs
+        if j.state == "COMPLETED" and j.end_s is not None and j.start_s is not None
+    ]
     return {
         "submitted": len(jobs),
         "completed": sum(j.state == "COMPLETED" for j in jobs),

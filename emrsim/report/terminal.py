@@ -11,6 +11,8 @@ from rich.table import Table
 def _fmt(value: Any, unit: str = "") -> str:
     if value is None:
         return "-"
+    if isinstance(value, float) and value.is_integer() and unit == "":
+        return f"{int(value):,}"
     if isinstance(value, float):
         return f"{value:,.4f}{unit}" if unit == " USD" else f"{value:,.1f}{unit}"
     return f"{value}{unit}"
@@ -21,8 +23,10 @@ def print_summary(document: dict[str, Any], console: Console | None = None) -> N
     console = console or Console()
     runs = document["runs"]
     agg = document["aggregate"]
-    title = (f"{document['scenario']}  (seed {document['seed']}, "
-             f"{document['replications']} replication(s), emrsim {document['emrsim_version']})")
+    title = (
+        f"{document['scenario']}  (seed {document['seed']}, "
+        f"{document['replications']} replication(s), emrsim {document['emrsim_version']})"
+    )
     table = Table(title=title, show_header=True)
     table.add_column("metric")
     table.add_column("value" if len(runs) == 1 else "mean", justify="right")
@@ -64,5 +68,7 @@ def print_summary(document: dict[str, Any], console: Console | None = None) -> N
         run = runs[0]
         console.print(f"cluster {run['cluster_state']} ({run['state_change_reason']})")
         for step in run["steps"]:
-            console.print(f"  step {step['name']}: {step['state']} "
-                          f"{_fmt(step['start_s'], ' s')} -> {_fmt(step['end_s'], ' s')}")
+            console.print(
+                f"  step {step['name']}: {step['state']} "
+                f"{_fmt(step['start_s'], ' s')} -> {_fmt(step['end_s'], ' s')}"
+            )

@@ -23,8 +23,11 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
     advisor = load_spot_advisor()
     if scenario.region not in advisor.regions():
         problems.append(
-            Problem(("region",), f"unknown region {scenario.region!r} (e.g. us-east-1, "
-                    "eu-west-1); see the Spot Advisor snapshot for the list")
+            Problem(
+                ("region",),
+                f"unknown region {scenario.region!r} (e.g. us-east-1, "
+                "eu-west-1); see the Spot Advisor snapshot for the list",
+            )
         )
         return problems
     problems += _unsupported(scenario)
@@ -43,8 +46,9 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
 
 def _unsupported(s: Scenario) -> Iterator[Problem]:
     if s.cluster.instance_fleets is not None:
-        yield Problem(("cluster", "instance_fleets"), f"instance fleets {NOT_YET}; "
-                      "use instance_groups")
+        yield Problem(
+            ("cluster", "instance_fleets"), f"instance fleets {NOT_YET}; use instance_groups"
+        )
     if s.spot_market.interruptions:
         yield Problem(("spot_market", "interruptions"), f"spot interruptions {NOT_YET}")
     if s.scaling.managed is not None:
@@ -61,19 +65,30 @@ def _unsupported(s: Scenario) -> Iterator[Problem]:
         if q.ordering_policy != "fifo":
             yield Problem(("yarn", "queues", i, "ordering_policy"), f"fair ordering {NOT_YET}")
         if q.minimum_user_limit_percent != 100:
-            yield Problem(("yarn", "queues", i, "minimum_user_limit_percent"),
-                          f"values other than 100 {NOT_YET}")
-        for key in ("weight", "min_resources", "max_resources", "max_running_apps",
-                    "max_am_share", "scheduling_policy"):
+            yield Problem(
+                ("yarn", "queues", i, "minimum_user_limit_percent"),
+                f"values other than 100 {NOT_YET}",
+            )
+        for key in (
+            "weight",
+            "min_resources",
+            "max_resources",
+            "max_running_apps",
+            "max_am_share",
+            "scheduling_policy",
+        ):
             if getattr(q, key) is not None:
-                yield Problem(("yarn", "queues", i, key),
-                              "is a fair scheduler key; the fair scheduler " + NOT_YET)
+                yield Problem(
+                    ("yarn", "queues", i, key),
+                    "is a fair scheduler key; the fair scheduler " + NOT_YET,
+                )
     for i, trace in enumerate(s.workload.traces):
         yield Problem(("workload", "traces", i), f"{trace.format} trace replay {NOT_YET}")
     for where, job in _jobs(s):
         if job.type == "spark":
-            yield Problem((*where, "type"), f"spark jobs (executors) {NOT_YET}; "
-                          "use mapreduce or container")
+            yield Problem(
+                (*where, "type"), f"spark jobs (executors) {NOT_YET}; use mapreduce or container"
+            )
         elif job.executors is not None:
             yield Problem((*where, "executors"), "executors are for spark jobs only")
 
@@ -96,14 +111,21 @@ def _instance_types(s: Scenario) -> tuple[bool, list[Problem]]:
         if name not in catalogue:
             missing = [f for f in REQUIRED_NEW_FIELDS if getattr(spec, f) is None]
             if missing:
-                problems.append(Problem(("instance_types", name), "a new instance type needs "
-                                        + ", ".join(missing)))
+                problems.append(
+                    Problem(
+                        ("instance_types", name), "a new instance type needs " + ", ".join(missing)
+                    )
+                )
                 continue
         known.add(name)
     for i, group in enumerate(s.cluster.instance_groups or []):
         if group.instance_type not in known:
-            problems.append(Problem(("cluster", "instance_groups", i, "instance_type"),
-                                    _unknown_type(group.instance_type, known)))
+            problems.append(
+                Problem(
+                    ("cluster", "instance_groups", i, "instance_type"),
+                    _unknown_type(group.instance_type, known),
+                )
+            )
     for key in ("price_fraction", "interruptions"):
         for name in getattr(s.spot_market, key):
             if name not in known:
@@ -119,8 +141,10 @@ def _unknown_type(name: str, known: set[str]) -> str:
 
     close = difflib.get_close_matches(name, sorted(known), n=3)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    return (f"unknown instance type {name!r}{hint}; add it under instance_types with vcpu, "
-            "memory_gb and yarn_memory_mb")
+    return (
+        f"unknown instance type {name!r}{hint}; add it under instance_types with vcpu, "
+        "memory_gb and yarn_memory_mb"
+    )
 
 
 def _groups(s: Scenario) -> Iterator[Problem]:
@@ -133,8 +157,10 @@ def _groups(s: Scenario) -> Iterator[Problem]:
         yield Problem(where, "give exactly one primary (MASTER) instance group")
     for i in by_role[Role.PRIMARY]:
         if groups[i].count not in (1, 3):
-            yield Problem((*where, i, "count"), "a primary group has 1 instance (or 3 for high "
-                          "availability, EMR 5.23.0+)")
+            yield Problem(
+                (*where, i, "count"),
+                "a primary group has 1 instance (or 3 for high availability, EMR 5.23.0+)",
+            )
     if len(by_role[Role.CORE]) != 1:
         yield Problem(where, "give exactly one core instance group (EMR allows one)")
     for i in by_role[Role.CORE]:
@@ -171,20 +197,25 @@ def _queues(s: Scenario) -> Iterator[Problem]:
         return
     if s.yarn.scheduler == "fifo":
         if [q.name for q in queues] != ["default"]:
-            yield Problem(("yarn", "queues"), "the fifo scheduler has one queue, 'default': "
-                          "remove queues or use scheduler: capacity")
+            yield Problem(
+                ("yarn", "queues"),
+                "the fifo scheduler has one queue, 'default': "
+                "remove queues or use scheduler: capacity",
+            )
         return
     given = [q.capacity for q in queues]
     if len(queues) > 1 and any(c is None for c in given):
         for i, q in enumerate(queues):
             if q.capacity is None:
-                yield Problem(("yarn", "queues", i, "capacity"),
-                              "required when there is more than one queue")
+                yield Problem(
+                    ("yarn", "queues", i, "capacity"), "required when there is more than one queue"
+                )
         return
     total = sum(c if c is not None else 100.0 for c in given)
     if abs(total - 100.0) > 1e-6:
-        yield Problem(("yarn", "queues"), f"queue capacities must sum to 100 (they sum to "
-                      f"{total:g})")
+        yield Problem(
+            ("yarn", "queues"), f"queue capacities must sum to 100 (they sum to {total:g})"
+        )
 
 
 def _workload(s: Scenario) -> Iterator[Problem]:
@@ -195,8 +226,9 @@ def _workload(s: Scenario) -> Iterator[Problem]:
             yield Problem((*where, "queue"), _unknown_queue(step.queue, names))
         aof = step.action_on_failure
         if s.cluster.step_concurrency > 1 and aof not in (None, ActionOnFailure.CONTINUE):
-            yield Problem((*where, "action_on_failure"), "with step_concurrency > 1 EMR accepts "
-                          "only continue")
+            yield Problem(
+                (*where, "action_on_failure"), "with step_concurrency > 1 EMR accepts only continue"
+            )
     if len(s.workload.steps) > 256 and s.cluster.step_concurrency > 1:
         yield Problem(("workload", "steps"), "EMR allows at most 256 pending or running steps")
     for i, stream in enumerate(s.workload.streams):
@@ -204,8 +236,9 @@ def _workload(s: Scenario) -> Iterator[Problem]:
         if stream.queue is not None and stream.queue not in names:
             yield Problem((*where, "queue"), _unknown_queue(stream.queue, names))
         if stream.count is None and stream.until is None and s.horizon is None:
-            yield Problem(where, "give count or until (or a scenario horizon): this stream "
-                          "would never end")
+            yield Problem(
+                where, "give count or until (or a scenario horizon): this stream would never end"
+            )
         ia = stream.interarrival
         if isinstance(ia, Constant) and ia.value == 0 and stream.count is None:
             yield Problem((*where, "interarrival"), "a zero inter-arrival time needs a count")
@@ -215,13 +248,18 @@ def _workload(s: Scenario) -> Iterator[Problem]:
         if job.queue is not None and job.queue not in names:
             yield Problem((*where, "queue"), _unknown_queue(job.queue, names))
         elif job_queue(s, where) == "default" and "default" not in names:
-            yield Problem(where, "no queue given and there is no queue named 'default'; "
-                          f"queues are: {', '.join(names)}")
+            yield Problem(
+                where,
+                "no queue given and there is no queue named 'default'; "
+                f"queues are: {', '.join(names)}",
+            )
         for k, stage in enumerate(job.stages):
             if stage.container is None and job.type == "container":
-                yield Problem((*where, "stages", k, "container"),
-                              "required for container jobs (mapreduce jobs default to EMR's "
-                              "map/reduce sizes)")
+                yield Problem(
+                    (*where, "stages", k, "container"),
+                    "required for container jobs (mapreduce jobs default to EMR's "
+                    "map/reduce sizes)",
+                )
 
 
 def job_queue(s: Scenario, where: Path) -> str:
@@ -256,8 +294,9 @@ def _fits(s: Scenario) -> Iterator[Problem]:
     workers = [g for g in s.cluster.instance_groups or [] if g.role is not Role.PRIMARY]
     if not any(g.role is Role.CORE for g in workers):
         return  # reported by _groups; default sizes come from the core type
-    sizes = [(types[g.instance_type].yarn_memory_mb, types[g.instance_type].yarn_vcores)
-             for g in workers]
+    sizes = [
+        (types[g.instance_type].yarn_memory_mb, types[g.instance_type].yarn_vcores) for g in workers
+    ]
     max_mb = max(m for m, _ in sizes)
     max_vc = max(v for _, v in sizes)
     allowed_am = am_node_filter(s)
@@ -270,19 +309,25 @@ def _fits(s: Scenario) -> Iterator[Problem]:
         for k, _stage in enumerate(job.stages):
             mem, vc = stage_request(s, types, job, k)
             if mem > max_mb or vc > max_vc:
-                yield Problem((*where, "stages", k, "container"),
-                              f"a {mem} MB / {vc} vcore container fits no node: the largest "
-                              f"NodeManager offers {max_mb} MB / {max_vc} vcores "
-                              "(yarn.scheduler.maximum-allocation)")
+                yield Problem(
+                    (*where, "stages", k, "container"),
+                    f"a {mem} MB / {vc} vcore container fits no node: the largest "
+                    f"NodeManager offers {max_mb} MB / {max_vc} vcores "
+                    "(yarn.scheduler.maximum-allocation)",
+                )
         am = am_request(s, types, job)
         if am is None:
             continue
         if not am_sizes:
-            yield Problem((*where, "am"), "no instance group may host application masters "
-                          f"under am_placement {s.yarn.am_placement!r}")
+            yield Problem(
+                (*where, "am"),
+                "no instance group may host application masters "
+                f"under am_placement {s.yarn.am_placement!r}",
+            )
         elif not any(am[0] <= m and am[1] <= v for m, v in am_sizes):
-            yield Problem((*where, "am"), f"a {am[0]} MB / {am[1]} vcore AM fits no node "
-                          "allowed to host AMs")
+            yield Problem(
+                (*where, "am"), f"a {am[0]} MB / {am[1]} vcore AM fits no node allowed to host AMs"
+            )
 
 
 def _hdfs(s: Scenario) -> Iterator[Problem]:
@@ -295,12 +340,18 @@ def _hdfs(s: Scenario) -> Iterator[Problem]:
     replication = replication_for(s.hdfs.replication, core[0].count)
     capacity = hdfs_capacity_gb(s, replication)
     if s.hdfs.preload_gb > capacity:
-        yield Problem(("hdfs", "preload_gb"), f"{s.hdfs.preload_gb:g} GB does not fit: HDFS "
-                      f"holds {capacity:.0f} GB (raw core storage / replication {replication})")
+        yield Problem(
+            ("hdfs", "preload_gb"),
+            f"{s.hdfs.preload_gb:g} GB does not fit: HDFS "
+            f"holds {capacity:.0f} GB (raw core storage / replication {replication})",
+        )
     if s.hdfs.replication != "auto" and s.hdfs.replication > core[0].count:
-        yield Problem(("hdfs", "replication"), f"replication {s.hdfs.replication} needs at "
-                      f"least {s.hdfs.replication} core nodes (the core group has "
-                      f"{core[0].count})")
+        yield Problem(
+            ("hdfs", "replication"),
+            f"replication {s.hdfs.replication} needs at "
+            f"least {s.hdfs.replication} core nodes (the core group has "
+            f"{core[0].count})",
+        )
 
 
 def _faults(s: Scenario) -> Iterator[Problem]:
@@ -310,16 +361,22 @@ def _faults(s: Scenario) -> Iterator[Problem]:
         where = ("faults", i)
         if fault.group is not None:
             if fault.group not in names:
-                yield Problem((*where, "group"), f"unknown instance group {fault.group!r}; "
-                              f"groups are: {', '.join(names)}")
+                yield Problem(
+                    (*where, "group"),
+                    f"unknown instance group {fault.group!r}; groups are: {', '.join(names)}",
+                )
                 continue
             group = groups[names.index(fault.group)]
             if group.role is not fault.role:
-                yield Problem((*where, "role"), f"group {fault.group!r} is a "
-                              f"{group.role.value} group")
+                yield Problem(
+                    (*where, "role"), f"group {fault.group!r} is a {group.role.value} group"
+                )
             available = group.count
         else:
             available = sum(g.count for g in groups if g.role is fault.role)
         if fault.count > available:
-            yield Problem((*where, "count"), f"asks for {fault.count} {fault.role.value} "
-                          f"instances but the cluster starts with {available}")
+            yield Problem(
+                (*where, "count"),
+                f"asks for {fault.count} {fault.role.value} "
+                f"instances but the cluster starts with {available}",
+            )

@@ -67,9 +67,7 @@ def scenario_from_data(
 
 
 # ------------------------------------------------------------------------------- overrides
-def apply_overrides(
-    data: Any, overrides: Sequence[str], source: str, sources: SourceMap
-) -> Any:
+def apply_overrides(data: Any, overrides: Sequence[str], source: str, sources: SourceMap) -> Any:
     """Apply ``--set a.b.2.c=value`` overrides (value read as YAML) to a copy of ``data``."""
     if not overrides:
         return data
@@ -167,9 +165,24 @@ def _data_path(loc: Sequence[str | int], data: Any) -> Path:
     return tuple(path)
 
 
-_TAGS = {"constant", "exponential", "uniform", "normal", "lognormal", "empirical", "none", "int",
-         "str", "float", "bool", "list", "dict", "literal['auto']", "literal['none']",
-         "ContainerSize"}
+_TAGS = {
+    "constant",
+    "exponential",
+    "uniform",
+    "normal",
+    "lognormal",
+    "empirical",
+    "none",
+    "int",
+    "str",
+    "float",
+    "bool",
+    "list",
+    "dict",
+    "literal['auto']",
+    "literal['none']",
+    "ContainerSize",
+}
 
 
 def _message(err: Mapping[str, Any], path: Path) -> str:
@@ -190,8 +203,12 @@ def _message(err: Mapping[str, Any], path: Path) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        op = {"greater_than_equal": ">=", "greater_than": ">",
-              "less_than_equal": "<=", "less_than": "<"}[kind]
+        op = {
+            "greater_than_equal": ">=",
+            "greater_than": ">",
+            "less_than_equal": "<=",
+            "less_than": "<",
+        }[kind]
         bound = next(iter(ctx.values()))
         if isinstance(bound, float) and bound.is_integer():
             bound = int(bound)
@@ -206,9 +223,9 @@ def _message(err: Mapping[str, Any], path: Path) -> str:
         return text
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        msg = msg[len("Value error, ") :]
     if msg.startswith("Input should be"):
-        msg = "must be" + msg[len("Input should be"):]
+        msg = "must be" + msg[len("Input should be") :]
     if msg.startswith("Input tag "):
         msg = msg.replace("Input tag", "dist").replace("using 'dist' ", "")
     got = err.get("input")

@@ -100,9 +100,7 @@ ActionOnFailureField = Annotated[
 
 
 # ----------------------------------------------------------------------------- distributions
-DistValue = Annotated[
-    float, BeforeValidator(parse_duration), WithJsonSchema(_DURATION_SCHEMA)
-]
+DistValue = Annotated[float, BeforeValidator(parse_duration), WithJsonSchema(_DURATION_SCHEMA)]
 
 
 class Constant(Frozen):

@@ -58,8 +58,15 @@ class JobFactory:
         for k, spec in enumerate(job.stages):
             memory_mb, vcores = stage_request(self.scenario, self.types, job, k)
             durations = sample(spec.duration, durations_rng, spec.tasks).tolist()
-            run = StageRun(k, spec.name, memory_mb, vcores, durations,
-                           spec.task_failure_probability, spec.output_gb)
+            run = StageRun(
+                k,
+                spec.name,
+                memory_mb,
+                vcores,
+                durations,
+                spec.task_failure_probability,
+                spec.output_gb,
+            )
             if spec.task_failure_probability > 0:
                 run.fail_draws = failures_rng.random(spec.tasks * job.max_task_attempts).tolist()
             runs.append(run)

@@ -37,6 +37,4 @@ class NodeManager:
 
     def fits(self, memory_mb: int, vcores: int, check_vcores: bool) -> bool:
         """Whether a container of this size fits now."""
-        return self.memory_free_mb >= memory_mb and (
-            not check_vcores or self.vcores_free >= vcores
-        )
+        return self.memory_free_mb >= memory_mb and (not check_vcores or self.vcores_free >= vcores)

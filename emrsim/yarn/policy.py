@@ -45,8 +45,9 @@ def queue_configs(scenario: Scenario) -> list[QueueConfig]:
         capacity = 100.0 if q.capacity is None else q.capacity
         maximum = 100.0 if q.max_capacity is None else q.max_capacity
         am_pct = q.maximum_am_resource_percent or yarn.maximum_am_resource_percent
-        out.append(QueueConfig(q.name, capacity / 100, maximum / 100, q.user_limit_factor,
-                               am_pct / 100))
+        out.append(
+            QueueConfig(q.name, capacity / 100, maximum / 100, q.user_limit_factor, am_pct / 100)
+        )
     return out
 
 

@@ -42,6 +42,7 @@ class QueueRun:
     __slots__ = (
         "active_apps",
         "am_used_mb",
+        "busy",
         "config",
         "containers",
         "demand",
@@ -52,7 +53,6 @@ class QueueRun:
         "used_vcores",
         "users",
         "vcores",
-        "busy",
         "waiting",
     )
 
@@ -180,19 +180,22 @@ class ResourceManager:
             return
         blocked: list[tuple[int, int, bool]] = []
         queues = self.queues
-        while True:
+        while self._free:
             if len(queues) == 1:
                 order: list[int] = [0]
             else:
-                order = service_order([
-                    QueueSnapshot(q.used_mb, q.config.capacity_frac * self.cluster_mb)
-                    for q in queues
-                ])
+                order = service_order(
+                    [
+                        QueueSnapshot(q.used_mb, q.config.capacity_frac * self.cluster_mb)
+                        for q in queues
+                    ]
+                )
             for index in order:
                 if self._allocate_in(queues[index], blocked):
                     break
             else:
                 return
+        self._activate_all()
 
     def _activate_all(self) -> None:
         for queue in self.queues:
@@ -223,12 +226,19 @@ class ResourceManager:
                 continue
             i += 1
             memory_mb, vcores, stage = request
-            if not may_allocate(queue.config, self.cluster_mb, queue.used_mb,
-                                queue.users.get(app.user, 0), memory_mb):
+            if not may_allocate(
+                queue.config,
+                self.cluster_mb,
+                queue.used_mb,
+                queue.users.get(app.user, 0),
+                memory_mb,
+            ):
                 continue
             is_am = stage is None
-            if any(memory_mb >= m and (vcores >= v or not self.check_vcores) and (is_am or not a)
-                   for m, v, a in blocked):
+            if any(
+                memory_mb >= m and (vcores >= v or not self.check_vcores) and (is_am or not a)
+                for m, v, a in blocked
+            ):
                 continue
             node = self._find_node(memory_mb, vcores, is_am)
             if node is None:
@@ -241,8 +251,12 @@ class ResourceManager:
     def _find_node(self, memory_mb: int, vcores: int, is_am: bool) -> NodeManager | None:
         check = self.check_vcores
         for node in self._free.values():
-            if (node.memory_free_mb >= memory_mb and (not check or node.vcores_free >= vcores)
-                    and (node.am_ok or not is_am) and not node.decommissioning):
+            if (
+                node.memory_free_mb >= memory_mb
+                and (not check or node.vcores_free >= vcores)
+                and (node.am_ok or not is_am)
+                and not node.decommissioning
+            ):
                 return node
         return None
 
@@ -258,8 +272,7 @@ class ResourceManager:
     ) -> None:
         now = self.env.now
         task = stage.pending.popleft() if stage is not None else -1
-        container = Container(self._next_container, app, node, memory_mb, vcores, stage, task,
-                              now)
+        container = Container(self._next_container, app, node, memory_mb, vcores, stage, task, now)
         self._next_container += 1
         node.memory_free_mb -= memory_mb
         node.vcores_free -= vcores
@@ -280,8 +293,14 @@ class ResourceManager:
             app.am_container = container
             app.am_attempts += 1
             app.state = RUNNING
-            self.recorder.event(now, "am_started", app=app.id, container=container.id,
-                                node=node.instance.id, attempt=app.am_attempts)
+            self.recorder.event(
+                now,
+                "am_started",
+                app=app.id,
+                container=container.id,
+                node=node.instance.id,
+                attempt=app.am_attempts,
+            )
             return
         app.state = RUNNING
         stage.running += 1
@@ -290,9 +309,17 @@ class ResourceManager:
             container.will_fail = (
                 stage.fail_draws[task * app.max_task_attempts + attempt] < stage.fail_probability
             )
-        self.recorder.event(now, "container_started", app=app.id, container=container.id,
-                            node=node.instance.id, stage=stage.name, task=task,
-                            attempt=attempt + 1, memory_mb=memory_mb)
+        self.recorder.event(
+            now,
+            "container_started",
+            app=app.id,
+            container=container.id,
+            node=node.instance.id,
+            stage=stage.name,
+            task=task,
+            attempt=attempt + 1,
+            memory_mb=memory_mb,
+        )
         call_at(self.env, stage.durations[task], lambda: self._task_done(container))
 
     def _account(
@@ -354,11 +381,21 @@ class ResourceManager:
         else:
             self.counts.failed += 1
             stage.attempts[container.task] += 1
-            self.recorder.event(now, "container_failed", app=app.id, container=container.id,
-                                reason=why, attempt=stage.attempts[container.task])
+            self.recorder.event(
+                now,
+                "container_failed",
+                app=app.id,
+                container=container.id,
+                reason=why,
+                attempt=stage.attempts[container.task],
+            )
             if stage.attempts[container.task] >= app.max_task_attempts:
-                self._end_app(app, FAILED, f"task {stage.name}/{container.task} failed "
-                              f"{app.max_task_attempts} times ({why})")
+                self._end_app(
+                    app,
+                    FAILED,
+                    f"task {stage.name}/{container.task} failed "
+                    f"{app.max_task_attempts} times ({why})",
+                )
                 return
             stage.pending.append(container.task)
             self._wants(app)
@@ -371,8 +408,14 @@ class ResourceManager:
         self._release(container)
         self.counts.lost += 1
         self.counts.lost_container_s += now - container.start_s
-        self.recorder.event(now, "container_lost", app=app.id, container=container.id,
-                            node=container.node.instance.id, am=container.is_am)
+        self.recorder.event(
+            now,
+            "container_lost",
+            app=app.id,
+            container=container.id,
+            node=container.node.instance.id,
+            am=container.is_am,
+        )
         if container.stage is not None:
             container.stage.pending.appendleft(container.task)  # rerun first, not an attempt
             self._wants(app)

@@ -40,8 +40,8 @@ def stage_request(
     if stage.container is not None:
         return normalise(stage.container.memory_mb, stage.container.vcores, scenario)
     core = core_type(scenario, types)
-    memory = core.reduce_memory_mb if stage.name.lower().startswith("reduce") else (
-        core.map_memory_mb
+    memory = (
+        core.reduce_memory_mb if stage.name.lower().startswith("reduce") else (core.map_memory_mb)
     )
     return normalise(memory, 1, scenario)
 
