@@ -10,10 +10,33 @@ Library use::
 
 __version__ = "0.1.0"
 
-from emrsim.engine import Simulation
-from emrsim.result import JobRecord, NodeRecord, RunResult, StepRecord
+from typing import TYPE_CHECKING, Any
+
 from emrsim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_text
-from emrsim.sweep.replications import simulate
+
+if TYPE_CHECKING:
+    from emrsim.engine import Simulation
+    from emrsim.result import JobRecord, NodeRecord, RunResult, StepRecord
+    from emrsim.sweep.replications import simulate
+
+_LAZY = {
+    "Simulation": "emrsim.engine",
+    "JobRecord": "emrsim.result",
+    "NodeRecord": "emrsim.result",
+    "RunResult": "emrsim.result",
+    "StepRecord": "emrsim.result",
+    "simulate": "emrsim.sweep.replications",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the simulation parts on first use, so the command line starts quickly."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'emrsim' has no attribute {name!r}")
+
 
 __all__ = [
     "JobRecord",

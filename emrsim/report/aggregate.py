@@ -7,7 +7,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 SKIP = frozenset({"seed", "replication"})
 """Run fields that identify a run rather than measure it."""
@@ -28,6 +27,8 @@ def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, flo
     n = len(values)
     if n < 2:
         return None
+    from scipy import stats  # imported here: scipy.stats takes most of a second to load
+
     arr = np.asarray(values, dtype=float)
     mean = float(arr.mean())
     sem = float(arr.std(ddof=1)) / math.sqrt(n)

@@ -12,7 +12,7 @@ from emrsim.scenario.models import Job, Scenario
 from emrsim.scenario.source import Path, Problem
 from emrsim.scenario.values import ActionOnFailure, Constant, Role
 
-NOT_YET = "is not supported yet in this version of emrsim"
+NOT_YET = "not supported yet in this version of emrsim"
 
 
 def check_scenario(scenario: Scenario) -> list[Problem]:
@@ -47,27 +47,27 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
 def _unsupported(s: Scenario) -> Iterator[Problem]:
     if s.cluster.instance_fleets is not None:
         yield Problem(
-            ("cluster", "instance_fleets"), f"instance fleets {NOT_YET}; use instance_groups"
+            ("cluster", "instance_fleets"), f"instance fleets: {NOT_YET}; use instance_groups"
         )
     if s.spot_market.interruptions:
-        yield Problem(("spot_market", "interruptions"), f"spot interruptions {NOT_YET}")
+        yield Problem(("spot_market", "interruptions"), f"spot interruptions: {NOT_YET}")
     if s.scaling.managed is not None:
-        yield Problem(("scaling", "managed"), f"managed scaling {NOT_YET}")
+        yield Problem(("scaling", "managed"), f"managed scaling: {NOT_YET}")
     if s.yarn.scheduler == "fair":
-        yield Problem(("yarn", "scheduler"), f"the fair scheduler {NOT_YET}; use capacity or fifo")
+        yield Problem(("yarn", "scheduler"), f"the fair scheduler: {NOT_YET}; use capacity or fifo")
     if s.yarn.resource_calculator == "drf":
-        yield Problem(("yarn", "resource_calculator"), f"the DRF resource calculator {NOT_YET}")
+        yield Problem(("yarn", "resource_calculator"), f"the DRF resource calculator: {NOT_YET}")
     if s.yarn.preemption:
-        yield Problem(("yarn", "preemption"), f"preemption {NOT_YET}")
+        yield Problem(("yarn", "preemption"), f"preemption: {NOT_YET}")
     if s.yarn.from_xml is not None:
-        yield Problem(("yarn", "from_xml"), f"importing scheduler XML {NOT_YET}")
+        yield Problem(("yarn", "from_xml"), f"importing scheduler XML: {NOT_YET}")
     for i, q in enumerate(s.yarn.queues or []):
         if q.ordering_policy != "fifo":
-            yield Problem(("yarn", "queues", i, "ordering_policy"), f"fair ordering {NOT_YET}")
+            yield Problem(("yarn", "queues", i, "ordering_policy"), f"fair ordering: {NOT_YET}")
         if q.minimum_user_limit_percent != 100:
             yield Problem(
                 ("yarn", "queues", i, "minimum_user_limit_percent"),
-                f"values other than 100 {NOT_YET}",
+                f"values other than 100: {NOT_YET}",
             )
         for key in (
             "weight",
@@ -80,14 +80,14 @@ def _unsupported(s: Scenario) -> Iterator[Problem]:
             if getattr(q, key) is not None:
                 yield Problem(
                     ("yarn", "queues", i, key),
-                    "is a fair scheduler key; the fair scheduler " + NOT_YET,
+                    "is a fair scheduler key; the fair scheduler: " + NOT_YET,
                 )
     for i, trace in enumerate(s.workload.traces):
-        yield Problem(("workload", "traces", i), f"{trace.format} trace replay {NOT_YET}")
+        yield Problem(("workload", "traces", i), f"{trace.format} trace replay: {NOT_YET}")
     for where, job in _jobs(s):
         if job.type == "spark":
             yield Problem(
-                (*where, "type"), f"spark jobs (executors) {NOT_YET}; use mapreduce or container"
+                (*where, "type"), f"spark jobs (executors): {NOT_YET}; use mapreduce or container"
             )
         elif job.executors is not None:
             yield Problem((*where, "executors"), "executors are for spark jobs only")
@@ -220,6 +220,7 @@ def _queues(s: Scenario) -> Iterator[Problem]:
 
 def _workload(s: Scenario) -> Iterator[Problem]:
     names = queue_names(s)
+    where: Path
     for i, step in enumerate(s.workload.steps):
         where = ("workload", "steps", i)
         if step.queue is not None and step.queue not in names:
