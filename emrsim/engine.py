@@ -32,7 +32,7 @@ from emrsim.workload.distributions import sample
 from emrsim.workload.jobs import JobFactory
 from emrsim.workload.steps import StepRun, StepRunner
 from emrsim.workload.streams import StreamRun
-from emrsim.yarn.apps import Application, Container
+from emrsim.yarn.apps import Application, Container, StageRun
 from emrsim.yarn.policy import queue_configs
 from emrsim.yarn.rm import ResourceManager
 from emrsim.yarn.sizing import am_node_filter
@@ -82,6 +82,8 @@ class Simulation:
             check_vcores=s.yarn.resource_calculator == "drf",
         )
         self.rm.on_output = self._write_output
+        self.rm.on_input = self._read_input
+        self.read_gb = 0.0
         self._am_ok = am_node_filter(s)
         self.fleet = Fleet(
             env,
@@ -195,6 +197,8 @@ class Simulation:
             self.warnings.append(
                 f"the simulation stalled at {now:.0f} s: {len(self.rm.apps)} application(s) "
                 "wait for resources that will never come; stopping here"
+                if self.rm.apps
+                else f"the simulation stalled at {now:.0f} s: nothing more can happen"
             )
             self.recorder.event(now, "stalled", apps_waiting=len(self.rm.apps))
             self._stop.succeed()
@@ -357,6 +361,18 @@ class Simulation:
         ok = self.hdfs.write(stage.output_gb_per_task, writer)
         self._track_hdfs()
         return ok
+
+    def _read_input(self, stage: StageRun) -> str:
+        """A stage starts reading ``input_gb`` from HDFS: '' if the data is there, else why not.
+
+        The model treats HDFS data as one pool: the input must not exceed what HDFS holds and
+        can still read (preloaded or written by earlier stages, less lost blocks).
+        """
+        stored = self.hdfs.stored_gb()
+        if stage.input_gb > stored + 1e-9:
+            return f"input of {stage.input_gb:g} GB is not in HDFS ({stored:.1f} GB readable)"
+        self.read_gb += stage.input_gb
+        return ""
 
     def _track_hdfs(self) -> None:
         self._hdfs_max_pct = max(self._hdfs_max_pct, self.hdfs.utilization_pct())

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 settings.register_profile(
     "ci",
     deadline=None,
-    max_examples=150,
+    max_examples=300,
     database=None,
     print_blob=True,
+    # The explain phase re-runs a failing simulation many times over: minutes, not seconds.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", deadline=None, max_examples=25)

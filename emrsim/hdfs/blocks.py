@@ -33,6 +33,7 @@ class BlockMap:
         self._all_lost = np.zeros(0, dtype=bool)
         self.n_blocks = 0
         self.capacity_mb: dict[int, float] = {}  # live DataNodes
+        self.node_used_mb: dict[int, float] = {}  # replica bytes on each live DataNode
         self.used_mb = 0.0  # bytes of live replicas (all nodes, live)
         self.blocks_lost = 0
         self.bytes_lost_mb = 0.0
@@ -54,31 +55,72 @@ class BlockMap:
         return 100.0 * self.used_mb / raw if raw > 0 else 0.0
 
     # ------------------------------------------------------------------------ writes
+    def free_mb(self, node: int) -> float:
+        """Room left on one live DataNode."""
+        return self.capacity_mb[node] - self.node_used_mb.get(node, 0.0)
+
     def write(self, size_gb: float, writer: int | None = None) -> bool:
-        """Write a file of ``size_gb``; False (nothing written) when HDFS has no room."""
+        """Write a file of ``size_gb``; False (nothing written) when HDFS has no room for it.
+
+        Each block goes to ``replication`` distinct DataNodes with room for it (a node without
+        room is not a good target, as in BlockPlacementPolicyDefault).
+        """
         if size_gb <= 0:
             return True
-        nodes = np.fromiter(sorted(self.capacity_mb), dtype=np.int32)
         r = self.replication
         size_mb = size_gb * 1024.0
+        nodes = np.fromiter(sorted(self.capacity_mb), dtype=np.int32)
         if len(nodes) < r or self.used_mb + size_mb * r > self.raw_capacity_mb + 1e-6:
             return False
         n = math.ceil(size_mb / self.block_size_mb)
         sizes = np.full(n, float(self.block_size_mb))
         sizes[-1] = size_mb - self.block_size_mb * (n - 1)
         # r distinct random nodes per block: the first r columns of a random permutation.
-        choice = self.rng.random((n, len(nodes))).argsort(axis=1)[:, :r]
-        placed = nodes[choice]
+        placed = nodes[self.rng.random((n, len(nodes))).argsort(axis=1)[:, :r]]
         if writer is not None and writer in self.capacity_mb:
-            has = (placed == writer).any(axis=1)
-            # The writer holds the first replica; swap it into column 0 or replace column 0.
-            for row in range(n):
-                if has[row]:
-                    col = int(np.flatnonzero(placed[row] == writer)[0])
-                    placed[row, col] = placed[row, 0]
-                placed[row, 0] = writer
+            has = placed == writer
+            rows = has.any(axis=1)
+            # The writer keeps the first replica: swap it into column 0, else replace column 0.
+            swap_col = has.argmax(axis=1)
+            placed[rows, swap_col[rows]] = placed[rows, 0]
+            placed[:, 0] = writer
+        load = np.zeros(int(nodes.max()) + 1)
+        np.add.at(load, placed.ravel(), np.repeat(sizes, r))
+        free = np.array([self.free_mb(int(i)) for i in nodes])
+        if (load[nodes] > free + 1e-6).any():
+            placed_or_none = self._place_one_by_one(sizes, writer)
+            if placed_or_none is None:
+                return False
+            placed = placed_or_none
+        self._add_usage(placed, sizes)
         self._append(placed, sizes)
         return True
+
+    def _add_usage(self, placed: np.ndarray, sizes: np.ndarray) -> None:
+        per_node = np.zeros(int(placed.max()) + 1)
+        np.add.at(per_node, placed.ravel(), np.repeat(sizes, placed.shape[1]))
+        for node in np.flatnonzero(per_node):
+            self.node_used_mb[int(node)] = self.node_used_mb.get(int(node), 0.0) + float(
+                per_node[node]
+            )
+
+    def _place_one_by_one(self, sizes: np.ndarray, writer: int | None) -> np.ndarray | None:
+        """Placement when some node would overflow: block by block among nodes with room."""
+        free = {node: self.free_mb(node) for node in sorted(self.capacity_mb)}
+        rows = []
+        for size in sizes.tolist():
+            chosen: list[int] = []
+            if writer is not None and free.get(writer, -1.0) >= size:
+                chosen.append(writer)
+            candidates = [n for n, f in free.items() if f >= size and n not in chosen]
+            while len(chosen) < self.replication and candidates:
+                chosen.append(candidates.pop(int(self.rng.integers(len(candidates)))))
+            if len(chosen) < self.replication:
+                return None
+            for node in chosen:
+                free[node] -= size
+            rows.append(chosen)
+        return np.asarray(rows, dtype=np.int32)
 
     def _append(self, placed: np.ndarray, sizes: np.ndarray) -> None:
         need = self.n_blocks + len(sizes)
@@ -112,6 +154,7 @@ class BlockMap:
     def node_lost(self, node: int) -> int:
         """A DataNode vanishes with its replicas; returns how many blocks became lost."""
         self.capacity_mb.pop(node, None)
+        self.node_used_mb.pop(node, None)
         on_node = self._replicas == node
         if not on_node.any():
             return 0
@@ -125,6 +168,10 @@ class BlockMap:
         self.bytes_lost_mb += float(self._size_mb[newly].sum())
         return count
 
+    def stored_gb(self) -> float:
+        """Logical data in HDFS that can still be read (blocks with a live replica), in GB."""
+        return float(self._size_mb[~self._lost].sum()) / 1024.0
+
     def under_replicated(self) -> int:
         """Blocks with at least one but fewer than ``replication`` live replicas."""
         missing = (self._replicas == _NO_NODE).any(axis=1)
@@ -135,16 +182,21 @@ class BlockMap:
         return int(self._lost.sum())
 
     def rereplicate(self) -> None:
-        """Copy every under-replicated block to live nodes that do not hold it yet."""
+        """Copy every under-replicated block to live nodes that do not hold it and have room.
+
+        A block for which no such node exists stays under-replicated.
+        """
         live = sorted(self.capacity_mb)
         rows = np.flatnonzero((self._replicas == _NO_NODE).any(axis=1) & ~self._lost)
         for row in rows:
-            held = set(int(x) for x in self._replicas[row] if x != _NO_NODE)
-            candidates = [n for n in live if n not in held]
+            size = float(self._size_mb[row])
+            held = {int(x) for x in self._replicas[row] if x != _NO_NODE}
+            candidates = [n for n in live if n not in held and self.free_mb(n) >= size]
             for col in np.flatnonzero(self._replicas[row] == _NO_NODE):
                 if not candidates:
                     break
                 pick = candidates.pop(int(self.rng.integers(len(candidates))))
                 self._replicas[row, col] = pick
-                self.used_mb += float(self._size_mb[row])
-                self.rereplicated_mb += float(self._size_mb[row])
+                self.node_used_mb[pick] = self.node_used_mb.get(pick, 0.0) + size
+                self.used_mb += size
+                self.rereplicated_mb += size

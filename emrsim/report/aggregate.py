@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 SKIP = frozenset({"seed", "replication"})
-"""Run fields that identify a run rather than measure it."""
+"""Top-level run fields that identify a run rather than measure it."""
 
 
 def numeric_fields(run: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, float]]:
@@ -18,7 +18,7 @@ def numeric_fields(run: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[s
         path = f"{prefix}{key}"
         if isinstance(value, Mapping):
             yield from numeric_fields(value, path + ".")
-        elif isinstance(value, (int, float)) and not isinstance(value, bool) and key not in SKIP:
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and path not in SKIP:
             yield path, float(value)
 
 

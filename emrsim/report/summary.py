@@ -52,6 +52,7 @@ def collect(sim: Simulation) -> RunResult:
             "blocks_lost": sim.hdfs.blocks_lost,
             "bytes_lost_gb": sim.hdfs.bytes_lost_mb / 1024.0,
             "rereplicated_gb": sim.hdfs.rereplicated_mb / 1024.0,
+            "read_gb": sim.read_gb,
             "max_utilization_pct": sim._hdfs_max_pct,
         },
         "nodes": _node_stats(nodes, end_s),

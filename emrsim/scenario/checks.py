@@ -220,6 +220,12 @@ def _queues(s: Scenario) -> Iterator[Problem]:
 
 def _workload(s: Scenario) -> Iterator[Problem]:
     names = queue_names(s)
+    if s.cluster.keep_alive and s.cluster.idle_timeout is None and s.horizon is None:
+        yield Problem(
+            ("cluster", "keep_alive"),
+            "with keep_alive: true the cluster waits (and "
+            "bills) forever: set cluster.idle_timeout or a scenario horizon",
+        )
     where: Path
     for i, step in enumerate(s.workload.steps):
         where = ("workload", "steps", i)

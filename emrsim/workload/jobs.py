@@ -66,6 +66,7 @@ class JobFactory:
                 durations,
                 spec.task_failure_probability,
                 spec.output_gb,
+                spec.input_gb,
             )
             if spec.task_failure_probability > 0:
                 run.fail_draws = failures_rng.random(spec.tasks * job.max_task_attempts).tolist()

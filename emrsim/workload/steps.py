@@ -103,8 +103,8 @@ class StepRunner:
             action = step.action_on_failure
             if action is ActionOnFailure.TERMINATE_CLUSTER:
                 self.cancel_pending()
-                self._on_change()
                 self._terminate_cluster(f"step {step.name!r} failed")
+                self._on_change()
                 return
             if action is ActionOnFailure.CANCEL_AND_WAIT:
                 self.cancel_pending()

@@ -30,10 +30,12 @@ class StageRun:
         "fail_draws",
         "fail_probability",
         "index",
+        "input_gb",
         "memory_mb",
         "name",
         "output_gb_per_task",
         "pending",
+        "released",
         "running",
         "tasks",
         "vcores",
@@ -48,6 +50,7 @@ class StageRun:
         durations: list[float],
         fail_probability: float,
         output_gb: float,
+        input_gb: float = 0.0,
     ) -> None:
         self.index = index
         self.name = name
@@ -59,6 +62,8 @@ class StageRun:
         self.fail_probability = fail_probability
         self.fail_draws: list[float] = []
         self.output_gb_per_task = output_gb / self.tasks
+        self.input_gb = input_gb
+        self.released = False
         self.pending: deque[int] = deque()
         self.running = 0
         self.done = 0

@@ -4,7 +4,9 @@ CapacityScheduler semantics (Hadoop CapacityScheduler.md, emr-facts 5):
 - a queue is guaranteed ``capacity`` % of the cluster and may grow elastically into idle
   resources up to ``max_capacity`` %;
 - one user may hold at most ``capacity x user_limit_factor`` (never above ``max_capacity``); with
-  minimum-user-limit-percent 100 (the default) that is Hadoop's whole user limit;
+  minimum-user-limit-percent 100 (the default) that is Hadoop's whole user limit. As in
+  LeafQueue.canAssignToUser, the check is on what the user holds before the new container, so a
+  user may end one container over the limit (the queue's ceiling, in contrast, is never crossed);
 - application masters of a queue may hold at most ``maximum_am_resource_percent`` of its
   guaranteed capacity, but one application is always allowed to start;
 - the queue furthest below its guarantee (lowest used / guaranteed) is offered resources first.
@@ -99,10 +101,12 @@ def may_allocate(
     user_used_mb: float,
     request_mb: float,
 ) -> bool:
-    """Whether a container of ``request_mb`` keeps the queue and the user within their limits."""
+    """Whether a container of ``request_mb`` may go to this queue and user: the queue stays
+    within its ceiling, and the user is not above its limit yet (Hadoop checks the user's usage
+    before the request)."""
     return (
         queue_used_mb + request_mb <= queue_limit_mb(config, cluster_mb) + 1e-9
-        and user_used_mb + request_mb <= user_limit_mb(config, cluster_mb) + 1e-9
+        and user_used_mb <= user_limit_mb(config, cluster_mb) + 1e-9
     )
 
 

@@ -120,6 +120,7 @@ class ResourceManager:
         self._pass_pending = False
         self._next_container = 1
         self.on_output: Callable[[Container], bool] | None = None
+        self.on_input: Callable[[StageRun], str] | None = None
 
     # ----------------------------------------------------------------------------- nodes
     def add_node(self, instance: Instance, memory_mb: int, vcores: int, am_ok: bool) -> None:
@@ -156,10 +157,10 @@ class ResourceManager:
         queue.outstanding += 1
         if queue.outstanding == 1:
             queue.busy.set(now, 1.0)
-        app.release_stages()
         queue.waiting.append(app)
         self.recorder.event(now, "app_submitted", app=app.id, name=app.name, queue=app.queue)
-        self.request_pass()
+        if self._release_stages(app):
+            self.request_pass()
 
     def kill(self, app: Application, reason: str) -> None:
         """Kill an application (its step was cancelled or the cluster is going away)."""
@@ -373,7 +374,8 @@ class ResourceManager:
             if stage.complete:
                 for child in stage.children:
                     child.deps_left -= 1
-                app.release_stages()
+                if not self._release_stages(app):
+                    return
                 if app.all_done():
                     self._end_app(app, FINISHED, "")
                     return
@@ -401,8 +403,25 @@ class ResourceManager:
             self._wants(app)
         self.request_pass()
 
+    def _release_stages(self, app: Application) -> bool:
+        """Release the stages whose dependencies finished; a stage reads its input from HDFS
+        when released. False when the application failed (its input is not there)."""
+        app.release_stages()
+        for stage in app.ready:
+            if stage.released:
+                continue
+            stage.released = True
+            if stage.input_gb > 0 and self.on_input is not None:
+                missing = self.on_input(stage)
+                if missing:
+                    self._end_app(app, FAILED, f"stage {stage.name}: {missing}")
+                    return False
+        return True
+
     def _lose(self, container: Container) -> None:
         """A container disappears with its node."""
+        if not container.live:
+            return  # already killed with its application's AM attempt
         now = self.env.now
         app = container.app
         self._release(container)
@@ -433,6 +452,8 @@ class ResourceManager:
         self._wants(app)
 
     def _kill_container(self, container: Container) -> None:
+        if not container.live:
+            return
         self._release(container)
         self.counts.killed += 1
         if container.stage is not None:

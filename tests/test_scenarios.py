@@ -1,0 +1,233 @@
+"""The shipped scenarios (scenarios/*.yaml): each validates, runs and shows what its header says."""
+
+from __future__ import annotations
+
+import json
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import emrsim
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO_DIR = ROOT / "scenarios"
+SCENARIOS = sorted(SCENARIO_DIR.glob("*.yaml"))
+NAMES = [p.stem for p in SCENARIOS]
+
+
+@cache
+def _scenario(name: str) -> emrsim.Scenario:
+    return emrsim.load_scenario(SCENARIO_DIR / f"{name}.yaml")
+
+
+@cache
+def _run(name: str) -> tuple[dict[str, Any], list[emrsim.RunResult]]:
+    return emrsim.simulate(_scenario(name), replications=1)
+
+
+def _only_run(name: str) -> tuple[dict[str, Any], emrsim.RunResult]:
+    document, results = _run(name)
+    assert len(document["runs"]) == 1
+    assert len(results) == 1
+    return document["runs"][0], results[0]
+
+
+def test_the_scenarios_are_there() -> None:
+    assert {"quickstart", "nightly-etl", "shared-analytics", "step-failure"} <= set(NAMES)
+
+
+# ----------------------------------------------------------------------- every scenario
+@pytest.mark.parametrize("name", NAMES)
+def test_scenario_starts_with_its_question_and_answer(name: str) -> None:
+    text = (SCENARIO_DIR / f"{name}.yaml").read_text(encoding="utf-8")
+    header = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        header.append(line)
+    block = "\n".join(header)
+    assert header, f"{name}.yaml must begin with a comment block"
+    for word in ("Question", "Look at", "Answer", "seed"):
+        assert word in block, f"{name}.yaml's header does not say {word!r}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_scenario_validates_and_runs(name: str) -> None:
+    scenario = _scenario(name)
+    assert scenario.name == name
+    document, _ = _run(name)
+    assert document["scenario"] == name
+    run, result = _only_run(name)
+    assert run["seed"] == scenario.seed
+    assert not run["stalled"]
+    assert run["cluster_state"] in ("TERMINATED", "TERMINATED_WITH_ERRORS")
+    assert run["jobs"]["submitted"] > 0
+    assert run["jobs"]["unfinished"] == 0
+    cost = run["cost_usd"]
+    assert cost["total"] > 0
+    assert cost["total"] == pytest.approx(cost["ec2"] + cost["emr"] + cost["ebs"])
+    assert cost["total"] == pytest.approx(sum(cost["by_role"].values()))
+    assert cost["total"] == pytest.approx(sum(cost["by_market"].values()))
+    assert cost["total"] == pytest.approx(sum(n.cost_usd for n in result.nodes))
+    assert run["makespan_s"] <= run["cluster_lifetime_s"] + 1e-9
+    assert 0 <= run["hdfs"]["max_utilization_pct"] <= 100
+    json.dumps(document, allow_nan=False)  # the document is plain JSON
+
+
+# --------------------------------------------------------------------------- quickstart
+def test_quickstart_is_fast() -> None:
+    start = time.perf_counter()
+    emrsim.simulate(_scenario("quickstart"), replications=1)
+    assert time.perf_counter() - start < 2.0
+
+
+def test_quickstart_runs_both_steps_then_terminates() -> None:
+    run, result = _only_run("quickstart")
+    assert run["cluster_state"] == "TERMINATED"
+    assert run["state_change_reason"] == "ALL_STEPS_COMPLETED"
+    assert [s["name"] for s in run["steps"]] == ["wordcount", "report"]
+    assert [s["state"] for s in run["steps"]] == ["COMPLETED", "COMPLETED"]
+    first, second = run["steps"]
+    assert first["start_s"] == pytest.approx(run["cluster_ready_s"])
+    assert second["start_s"] >= first["end_s"]  # one step at a time
+    assert run["jobs"]["submitted"] == 2
+    assert run["jobs"]["completed"] == 2
+    assert run["jobs"]["failed"] == 0
+    assert run["containers"]["launched"] == run["containers"]["completed"] > 0
+    assert run["containers"]["lost"] == 0
+    # keep_alive false and a 0 s termination: billing ends with the last step.
+    assert run["cluster_lifetime_s"] == pytest.approx(second["end_s"])
+    assert run["makespan_s"] == pytest.approx(second["end_s"])
+    assert run["nodes"]["peak"] == 4
+    assert run["cost_usd"]["by_role"]["task"] == 0
+    assert run["cost_usd"]["by_market"]["spot"] == 0
+    assert run["hdfs"]["replication"] == 1  # EMR's rule: fewer than 4 core nodes
+    assert {n.end_reason for n in result.nodes} == {"cluster_terminated"}
+
+
+# -------------------------------------------------------------------------- nightly-etl
+def test_nightly_etl_completes_with_spot_tasks_and_hdfs() -> None:
+    run, result = _only_run("nightly-etl")
+    assert run["cluster_state"] == "TERMINATED"
+    assert [s["state"] for s in run["steps"]] == ["COMPLETED"] * 3
+    assert run["jobs"]["completed"] == 3
+    cost = run["cost_usd"]
+    assert cost["by_market"]["spot"] > 0
+    assert cost["by_role"]["task"] == pytest.approx(cost["by_market"]["spot"])
+    assert cost["by_role"]["core"] > cost["by_role"]["primary"] > 0
+    assert run["hdfs"]["replication"] == 2  # 4 core nodes
+    # preload 300 GB + every stage's output_gb, times replication 2, over 4 x 512 GB raw.
+    written_gb = 300 + 150 + 120 + 100 + 80 + 5
+    assert run["hdfs"]["max_utilization_pct"] == pytest.approx(100 * written_gb * 2 / (4 * 512))
+    spot_nodes = [n for n in result.nodes if n.market == "spot"]
+    assert len(spot_nodes) == 6
+    assert {n.group for n in spot_nodes} == {"spot-tasks"}
+    assert all(n.role == "task" for n in spot_nodes)
+
+
+def test_nightly_etl_transform_follows_its_stage_dag(tmp_path: Path) -> None:
+    emrsim.simulate(_scenario("nightly-etl"), replications=1, out=tmp_path)
+    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    transform = next(
+        e["app"] for e in events if e["event"] == "app_submitted" and e["name"] == "transform"
+    )
+    stage_of: dict[int, str] = {}
+    first_start: dict[str, float] = {}
+    last_end: dict[str, float] = {}
+    for e in events:
+        if e.get("app") != transform:
+            continue
+        if e["event"] == "container_started":
+            stage_of[e["container"]] = e["stage"]
+            first_start.setdefault(e["stage"], e["time_s"])
+        elif e["event"] == "container_completed" and e["container"] in stage_of:
+            stage = stage_of[e["container"]]
+            last_end[stage] = max(last_end.get(stage, 0.0), e["time_s"])
+    # dims and clean do not depend on each other: both start as soon as the job does.
+    assert first_start["clean"] == pytest.approx(first_start["dims"])
+    assert first_start["clean"] < last_end["dims"]
+    # reduce_join waits for both; reduce_dedupe for reduce_join.
+    assert first_start["reduce_join"] >= max(last_end["clean"], last_end["dims"]) - 1e-6
+    assert first_start["reduce_dedupe"] >= last_end["reduce_join"] - 1e-6
+
+
+# --------------------------------------------------------------------- shared-analytics
+def test_shared_analytics_loses_a_core_node_to_the_fault() -> None:
+    run, result = _only_run("shared-analytics")
+    faulted = [n for n in result.nodes if n.end_reason == "fault"]
+    assert len(faulted) == 1
+    assert faulted[0].role == "core"
+    assert faulted[0].end_s == pytest.approx(3 * 3600)
+    assert run["containers"]["lost"] >= 1
+    assert run["containers"]["lost_container_s"] > 0
+    # Replication 2 survives one lost DataNode; its replicas are copied again.
+    assert run["hdfs"]["replication"] == 2
+    assert run["hdfs"]["blocks_lost"] == 0
+    assert run["hdfs"]["rereplicated_gb"] > 0
+
+
+def test_shared_analytics_queues_and_waits() -> None:
+    run, result = _only_run("shared-analytics")
+    assert run["cluster_state"] == "TERMINATED"
+    assert run["state_change_reason"] == "IDLE_TIMEOUT"
+    assert run["cluster_lifetime_s"] == pytest.approx(run["makespan_s"] + 1800)
+    assert run["steps"] == []
+    assert run["jobs"]["failed"] == 0
+    assert run["jobs"]["completed"] == run["jobs"]["submitted"]
+    queues = run["yarn"]["queues"]
+    assert set(queues) == {"etl", "adhoc"}
+    for q in queues.values():
+        assert q["mean_running_containers"] > 0
+        assert q["mean_allocated_memory_mb"] > 0
+    by_queue = {q: [j for j in result.jobs if j.queue == q] for q in ("etl", "adhoc")}
+    assert len(by_queue["adhoc"]) > len(by_queue["etl"]) > 10  # every 3 min vs every 15 min
+    ready = run["cluster_ready_s"]
+    for job in result.jobs:
+        assert job.state == "COMPLETED"
+        assert ready < job.submit_s <= ready + 8 * 3600  # streams run 8 h from cluster ready
+        assert job.start_s is not None and job.start_s >= job.submit_s
+    waits = [j.start_s - j.submit_s for j in result.jobs if j.start_s is not None]
+    assert run["jobs"]["mean_wait_s"] == pytest.approx(sum(waits) / len(waits))
+
+
+def test_shared_analytics_fault_lengthens_the_day() -> None:
+    """Common random numbers: the same seed without the fault isolates what the fault costs."""
+    run, _ = _only_run("shared-analytics")
+    no_fault = _scenario("shared-analytics").model_copy(update={"faults": []})
+    document, results = emrsim.simulate(no_fault, replications=1)
+    base = document["runs"][0]
+    assert base["containers"]["lost"] == 0
+    assert {n.end_reason for n in results[0].nodes} == {"cluster_terminated"}
+    assert base["jobs"]["submitted"] == run["jobs"]["submitted"]  # the same arrivals
+    assert run["makespan_s"] > base["makespan_s"]
+    assert run["jobs"]["mean_wait_s"] > base["jobs"]["mean_wait_s"]
+
+
+# ------------------------------------------------------------------------- step-failure
+def test_step_failure_cancels_the_later_steps() -> None:
+    run, result = _only_run("step-failure")
+    states = {s["name"]: s["state"] for s in run["steps"]}
+    assert states == {
+        "prepare": "COMPLETED",
+        "flaky-load": "FAILED",
+        "publish": "CANCELLED",
+        "notify": "CANCELLED",
+    }
+    for step in run["steps"]:
+        if step["state"] == "CANCELLED":
+            assert step["start_s"] is None and step["end_s"] is None
+    failed = next(s for s in run["steps"] if s["name"] == "flaky-load")
+    # Every attempt fails: 4 attempts (max_task_attempts) of 30 s each, one after the other.
+    assert failed["end_s"] - failed["start_s"] == pytest.approx(4 * 30)
+    assert run["jobs"]["submitted"] == 2  # the cancelled steps never submit a job
+    assert run["jobs"]["completed"] == 1
+    assert run["jobs"]["failed"] == 1
+    assert run["containers"]["failed"] >= 4
+    assert [j.state for j in result.jobs] == ["COMPLETED", "FAILED"]
+    assert "failed 4 times" in result.jobs[1].reason
+    # keep_alive false: nothing left to run, so the cluster ends with the failed step.
+    assert run["cluster_state"] == "TERMINATED"
+    assert run["cluster_lifetime_s"] == pytest.approx(failed["end_s"])
