@@ -33,7 +33,7 @@ from emrsim.workload.jobs import JobFactory
 from emrsim.workload.steps import StepRun, StepRunner
 from emrsim.workload.streams import StreamRun
 from emrsim.yarn.apps import Application, Container, StageRun
-from emrsim.yarn.policy import queue_configs
+from emrsim.yarn.queues import build_queues, leaf_names
 from emrsim.yarn.rm import ResourceManager
 from emrsim.yarn.sizing import am_node_filter
 
@@ -75,11 +75,16 @@ class Simulation:
         )
         self.rm = ResourceManager(
             env,
-            queue_configs(s),
+            build_queues(s),
             self.recorder,
             max_am_attempts=s.yarn.max_am_attempts,
             minimum_allocation_mb=s.yarn.minimum_allocation_mb,
-            check_vcores=s.yarn.resource_calculator == "drf",
+            # The FairScheduler checks every resource when fitting a container on a node; the
+            # CapacityScheduler only with the dominant-resource calculator (Hadoop's default
+            # calculator counts memory alone, so vcores may be oversubscribed).
+            check_vcores=s.yarn.resource_calculator == "drf" or s.yarn.scheduler == "fair",
+            scheduler=s.yarn.scheduler,
+            queue_names=leaf_names(s),
         )
         self.rm.on_output = self._write_output
         self.rm.on_input = self._read_input

@@ -235,7 +235,9 @@ class Checker:
                     f"t={now}: queue {name} grew to {queue.used_mb} MB above its ceiling {limit}"
                 )
                 users = queue.users
-                user_limit = user_limit_mb(queue.config, rm.cluster_mb)
+                user_limit = user_limit_mb(
+                    queue.config, rm.cluster_mb, queue.config.max_frac * rm.cluster_mb
+                )
                 for user, held in users.items():
                     if held > self.last_users.get((name, user), 0):
                         # Hadoop checks the user's usage before each new container: a user may

@@ -105,7 +105,13 @@ def test_service_order_is_a_sorted_permutation(queues: list[QueueSnapshot]) -> N
 )
 def test_user_limit(capacity: float, maximum: float, ulf: float, expected_frac: float) -> None:
     config = _config(capacity, maximum, ulf)
-    assert user_limit_mb(config, CLUSTER_MB) == pytest.approx(expected_frac * CLUSTER_MB)
+    # The limit with the queue at its ceiling (a single active user may grow that far).
+    full = config.max_frac * CLUSTER_MB
+    assert user_limit_mb(config, CLUSTER_MB, full) == pytest.approx(expected_frac * CLUSTER_MB)
+    # Below its guarantee, the queue's current capacity is the guarantee itself.
+    assert user_limit_mb(config, CLUSTER_MB, 0.0) == pytest.approx(
+        min(expected_frac, config.capacity_frac) * CLUSTER_MB
+    )
 
 
 def test_user_limit_unlimited() -> None:
@@ -121,11 +127,23 @@ def test_user_limit_unlimited() -> None:
 def test_user_limit_formula(capacity: float, extra: float, ulf: float, cluster: float) -> None:
     maximum = min(1.0, capacity + extra)
     config = _config(capacity, maximum, ulf)
-    limit = user_limit_mb(config, cluster)
+    limit = user_limit_mb(config, cluster, maximum * cluster)
     assert limit == pytest.approx(min(capacity * ulf, maximum) * cluster, rel=1e-12, abs=1e-9)
     assert limit <= queue_limit_mb(config, cluster) + 1e-9
     if ulf >= 1.0:
         assert limit >= capacity * cluster - 1e-9
+
+
+def test_minimum_user_limit_percent_splits_between_active_users() -> None:
+    # capacity 0.5, ceiling 1.0, ulf 2: the queue may grow to the whole cluster.
+    config = _config(capacity=0.5, maximum=1.0, ulf=2.0)
+    split = QueueConfig(config.name, 0.5, 1.0, 2.0, 0.1, min_user_limit_frac=0.25)
+    full = CLUSTER_MB
+    # MULP 100 (default): every user may use the queue's current capacity.
+    assert user_limit_mb(config, CLUSTER_MB, full, active_users=4) == pytest.approx(full)
+    # MULP 25 with 2 users: half each; with 8 users: never below 25 %.
+    assert user_limit_mb(split, CLUSTER_MB, full, active_users=2) == pytest.approx(full / 2)
+    assert user_limit_mb(split, CLUSTER_MB, full, active_users=8) == pytest.approx(full / 4)
 
 
 def test_queue_and_am_limits() -> None:
@@ -166,7 +184,7 @@ def test_may_allocate_matches_the_limits(
     # Slack to the tighter of the two limits; float rounding only matters within 1e-6 of it.
     slack = min(
         queue_limit_mb(config, CLUSTER_MB) - (queue_used + request),
-        user_limit_mb(config, CLUSTER_MB) - user_used,
+        user_limit_mb(config, CLUSTER_MB, queue_used, 1, request) - user_used,
     )
     if slack >= 1e-6:
         assert allowed

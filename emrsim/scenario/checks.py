@@ -34,8 +34,10 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
     types_ok, type_problems = _instance_types(scenario)
     problems += type_problems
     problems += _groups(scenario)
-    problems += _queues(scenario)
-    problems += _workload(scenario)
+    queue_problems = _queues(scenario)
+    problems += queue_problems
+    if not queue_problems:
+        problems += _workload(scenario)
     if types_ok:
         problems += _prices(scenario)
         problems += _fits(scenario)
@@ -53,35 +55,10 @@ def _unsupported(s: Scenario) -> Iterator[Problem]:
         yield Problem(("spot_market", "interruptions"), f"spot interruptions: {NOT_YET}")
     if s.scaling.managed is not None:
         yield Problem(("scaling", "managed"), f"managed scaling: {NOT_YET}")
-    if s.yarn.scheduler == "fair":
-        yield Problem(("yarn", "scheduler"), f"the fair scheduler: {NOT_YET}; use capacity or fifo")
-    if s.yarn.resource_calculator == "drf":
-        yield Problem(("yarn", "resource_calculator"), f"the DRF resource calculator: {NOT_YET}")
     if s.yarn.preemption:
         yield Problem(("yarn", "preemption"), f"preemption: {NOT_YET}")
     if s.yarn.from_xml is not None:
         yield Problem(("yarn", "from_xml"), f"importing scheduler XML: {NOT_YET}")
-    for i, q in enumerate(s.yarn.queues or []):
-        if q.ordering_policy != "fifo":
-            yield Problem(("yarn", "queues", i, "ordering_policy"), f"fair ordering: {NOT_YET}")
-        if q.minimum_user_limit_percent != 100:
-            yield Problem(
-                ("yarn", "queues", i, "minimum_user_limit_percent"),
-                f"values other than 100: {NOT_YET}",
-            )
-        for key in (
-            "weight",
-            "min_resources",
-            "max_resources",
-            "max_running_apps",
-            "max_am_share",
-            "scheduling_policy",
-        ):
-            if getattr(q, key) is not None:
-                yield Problem(
-                    ("yarn", "queues", i, key),
-                    "is a fair scheduler key; the fair scheduler: " + NOT_YET,
-                )
     for i, trace in enumerate(s.workload.traces):
         yield Problem(("workload", "traces", i), f"{trace.format} trace replay: {NOT_YET}")
     for where, job in _jobs(s):
@@ -185,37 +162,16 @@ def group_name(s: Scenario, index: int) -> str:
 
 
 def queue_names(s: Scenario) -> list[str]:
-    """The leaf queues jobs may be submitted to."""
-    if s.yarn.scheduler == "fifo" or not s.yarn.queues:
-        return ["default"]
-    return [q.name for q in s.yarn.queues]
+    """The names jobs may submit to (leaf queues, by full or unique short name)."""
+    from emrsim.yarn.queues import leaf_names
+
+    return list(leaf_names(s))
 
 
-def _queues(s: Scenario) -> Iterator[Problem]:
-    queues = s.yarn.queues
-    if not queues:
-        return
-    if s.yarn.scheduler == "fifo":
-        if [q.name for q in queues] != ["default"]:
-            yield Problem(
-                ("yarn", "queues"),
-                "the fifo scheduler has one queue, 'default': "
-                "remove queues or use scheduler: capacity",
-            )
-        return
-    given = [q.capacity for q in queues]
-    if len(queues) > 1 and any(c is None for c in given):
-        for i, q in enumerate(queues):
-            if q.capacity is None:
-                yield Problem(
-                    ("yarn", "queues", i, "capacity"), "required when there is more than one queue"
-                )
-        return
-    total = sum(c if c is not None else 100.0 for c in given)
-    if abs(total - 100.0) > 1e-6:
-        yield Problem(
-            ("yarn", "queues"), f"queue capacities must sum to 100 (they sum to {total:g})"
-        )
+def _queues(s: Scenario) -> list[Problem]:
+    from emrsim.yarn.queues import queue_problems
+
+    return queue_problems(s)
 
 
 def _workload(s: Scenario) -> Iterator[Problem]:
@@ -277,7 +233,8 @@ def job_queue(s: Scenario, where: Path) -> str:
 
 
 def _unknown_queue(name: str, names: list[str]) -> str:
-    return f"unknown queue {name!r}; queues are: {', '.join(names)}"
+    leaves = [n for n in names if not n.startswith("root.")]
+    return f"unknown queue {name!r}; leaf queues are: {', '.join(leaves)}"
 
 
 def _prices(s: Scenario) -> Iterator[Problem]:

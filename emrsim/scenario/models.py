@@ -146,10 +146,23 @@ class SpotMarket(Frozen):
 
 
 # ------------------------------------------------------------------------------------ yarn
+class Resources(Frozen):
+    """An amount of YARN resources (fair scheduler minResources / maxResources)."""
+
+    memory_mb: int = Field(ge=0)
+    vcores: int = Field(default=0, ge=0)
+
+
 class Queue(Frozen):
-    """A scheduler queue (capacity scheduler keys; fair scheduler keys are parsed too)."""
+    """A scheduler queue: capacity scheduler keys or fair scheduler keys, and child queues.
+
+    Hierarchy: nested ``queues:``, or dotted names (``etl.nightly``) whose parent (``etl``) is
+    listed too. Capacities are percentages of the parent; siblings' capacities sum to 100.
+    """
 
     name: Annotated[str, Field(pattern=_NAME)]
+    queues: list[Queue] | None = None
+    # Capacity scheduler keys.
     capacity: float | None = Field(default=None, ge=0, le=100)
     max_capacity: float | None = Field(default=None, ge=0, le=100)
     user_limit_factor: float = Field(default=1.0, gt=0)
@@ -158,10 +171,10 @@ class Queue(Frozen):
     ordering_policy: Literal["fifo", "fair"] = "fifo"
     # Fair scheduler keys.
     weight: float | None = Field(default=None, gt=0)
-    min_resources: dict[str, float] | None = None
-    max_resources: dict[str, float] | None = None
+    min_resources: Resources | None = None
+    max_resources: Resources | None = None
     max_running_apps: int | None = Field(default=None, ge=0)
-    max_am_share: float | None = None
+    max_am_share: float | None = Field(default=None, ge=-1, le=1)
     scheduling_policy: Literal["fair", "drf", "fifo"] | None = None
 
     @model_validator(mode="after")

@@ -100,6 +100,8 @@ class Application:
         "start_s",
         "state",
         "submit_s",
+        "used_mb",
+        "used_vcores",
         "user",
     )
 
@@ -136,6 +138,8 @@ class Application:
         self.launched = 0
         self.containers: set[Container] = set()
         self.failure_reason = ""
+        self.used_mb = 0
+        self.used_vcores = 0
 
     @property
     def has_am(self) -> bool:
@@ -162,6 +166,17 @@ class Application:
         if not (self.has_am and self.am_container is None):
             count += sum(len(s.pending) for s in self.ready)
         return count
+
+    def pending_resources(self) -> tuple[int, int]:
+        """(memory_mb, vcores) of every container the application is waiting for."""
+        if self.has_am and self.am_container is None:
+            return self.am_mb, self.am_vcores
+        mb = vc = 0
+        for stage in self.ready:
+            n = len(stage.pending)
+            mb += n * stage.memory_mb
+            vc += n * stage.vcores
+        return mb, vc
 
     def release_stages(self) -> None:
         """Make every stage without unfinished dependencies ready, in stage order."""

@@ -20,37 +20,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from emrsim.scenario.models import Scenario
+from emrsim.yarn.queues import UNLIMITED, QueueConfig, build_queues
 
-UNLIMITED = float("inf")
-
-
-@dataclass(frozen=True, slots=True)
-class QueueConfig:
-    """Resolved limits of one leaf queue, as fractions of the cluster."""
-
-    name: str
-    capacity_frac: float
-    max_frac: float
-    user_limit_factor: float
-    am_resource_frac: float | None  # None: no AM limit (FIFO scheduler)
+__all__ = [
+    "UNLIMITED",
+    "QueueConfig",
+    "QueueSnapshot",
+    "am_limit_mb",
+    "may_activate",
+    "may_allocate",
+    "queue_configs",
+    "queue_limit_mb",
+    "service_order",
+    "user_limit_mb",
+]
 
 
 def queue_configs(scenario: Scenario) -> list[QueueConfig]:
     """The leaf queues of the scenario's scheduler, with defaults filled in as Hadoop does."""
-    yarn = scenario.yarn
-    if yarn.scheduler == "fifo" or not yarn.queues:
-        am = None if yarn.scheduler == "fifo" else yarn.maximum_am_resource_percent / 100
-        limit = UNLIMITED if yarn.scheduler == "fifo" else 1.0
-        return [QueueConfig("default", 1.0, 1.0, limit, am)]
-    out = []
-    for q in yarn.queues:
-        capacity = 100.0 if q.capacity is None else q.capacity
-        maximum = 100.0 if q.max_capacity is None else q.max_capacity
-        am_pct = q.maximum_am_resource_percent or yarn.maximum_am_resource_percent
-        out.append(
-            QueueConfig(q.name, capacity / 100, maximum / 100, q.user_limit_factor, am_pct / 100)
-        )
-    return out
+    return [c for c in build_queues(scenario) if c.leaf]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +68,30 @@ def queue_limit_mb(config: QueueConfig, cluster_mb: float) -> float:
     return config.max_frac * cluster_mb
 
 
-def user_limit_mb(config: QueueConfig, cluster_mb: float) -> float:
-    """The most memory one user may hold in the queue."""
+def user_limit_mb(
+    config: QueueConfig,
+    cluster_mb: float,
+    queue_used_mb: float = 0.0,
+    active_users: int = 1,
+    request_mb: float = 0.0,
+) -> float:
+    """The most memory one user may hold in the queue (LeafQueue.computeUserLimit).
+
+    The queue's current capacity is its guarantee, or what it uses plus the request when it is
+    beyond it (up to its ceiling); each of ``active_users`` gets an equal part of that but at
+    least ``minimum_user_limit_percent`` of it, and never more than capacity x
+    user_limit_factor.
+    """
     if config.user_limit_factor == UNLIMITED:
         return UNLIMITED
-    return min(config.capacity_frac * config.user_limit_factor, config.max_frac) * cluster_mb
+    guaranteed = config.capacity_frac * cluster_mb
+    ceiling = config.max_frac * cluster_mb
+    current = guaranteed
+    if queue_used_mb >= guaranteed:
+        current = min(queue_used_mb + request_mb, ceiling)
+    users = max(active_users, 1)
+    limit = max(current / users, current * config.min_user_limit_frac)
+    return min(limit, config.capacity_frac * config.user_limit_factor * cluster_mb, ceiling)
 
 
 def am_limit_mb(config: QueueConfig, cluster_mb: float) -> float:
@@ -100,13 +107,15 @@ def may_allocate(
     queue_used_mb: float,
     user_used_mb: float,
     request_mb: float,
+    active_users: int = 1,
 ) -> bool:
     """Whether a container of ``request_mb`` may go to this queue and user: the queue stays
     within its ceiling, and the user is not above its limit yet (Hadoop checks the user's usage
     before the request)."""
+    limit = user_limit_mb(config, cluster_mb, queue_used_mb, active_users, request_mb)
     return (
         queue_used_mb + request_mb <= queue_limit_mb(config, cluster_mb) + 1e-9
-        and user_used_mb <= user_limit_mb(config, cluster_mb) + 1e-9
+        and user_used_mb <= limit + 1e-9
     )
 
 

@@ -11,7 +11,6 @@ spreads containers over the cluster as the round of NodeManager heartbeats does.
 from __future__ import annotations
 
 import bisect
-from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -29,48 +28,12 @@ from emrsim.yarn.apps import (
     StageRun,
 )
 from emrsim.yarn.nodes import NodeManager
-from emrsim.yarn.policy import QueueConfig, QueueSnapshot, may_activate, may_allocate, service_order
+from emrsim.yarn.queues import QueueConfig
+from emrsim.yarn.scheduler import QueueRun, Scheduler
 
 if TYPE_CHECKING:
     from emrsim.nodes.cluster import Instance
     from emrsim.recorder import Recorder
-
-
-class QueueRun:
-    """The live state of one leaf queue."""
-
-    __slots__ = (
-        "active_apps",
-        "am_used_mb",
-        "busy",
-        "config",
-        "containers",
-        "demand",
-        "memory",
-        "outstanding",
-        "running",
-        "used_mb",
-        "used_vcores",
-        "users",
-        "vcores",
-        "waiting",
-    )
-
-    def __init__(self, config: QueueConfig) -> None:
-        self.config = config
-        self.demand: list[Application] = []  # active apps that may want containers, by id
-        self.waiting: deque[Application] = deque()  # accepted apps not yet activated
-        self.active_apps = 0
-        self.outstanding = 0  # apps submitted and not yet ended
-        self.used_mb = 0
-        self.used_vcores = 0
-        self.am_used_mb = 0
-        self.users: dict[str, int] = {}
-        self.running = 0
-        self.containers = TimeAverage()
-        self.memory = TimeAverage()
-        self.vcores = TimeAverage()
-        self.busy = TimeAverage()
 
 
 class ContainerCounts:
@@ -99,11 +62,16 @@ class ResourceManager:
         max_am_attempts: int,
         minimum_allocation_mb: int,
         check_vcores: bool = False,
+        scheduler: str = "capacity",
+        queue_names: dict[str, str] | None = None,
     ) -> None:
         self.env = env
         self.recorder = recorder
-        self.queues = [QueueRun(q) for q in queues]
+        self.scheduler = Scheduler(scheduler, queues, check_vcores)
+        self.queues = self.scheduler.leaves
         self.queue_by_name = {q.config.name: q for q in self.queues}
+        for alias, name in (queue_names or {}).items():
+            self.queue_by_name.setdefault(alias, self.scheduler.by_name[name])
         self.max_am_attempts = max_am_attempts
         self.minimum_allocation_mb = minimum_allocation_mb
         self.check_vcores = check_vcores
@@ -150,13 +118,16 @@ class ResourceManager:
     def submit(self, app: Application) -> None:
         """An application arrives in its queue."""
         queue = self.queue_by_name[app.queue]
+        app.queue = queue.config.name
         now = self.env.now
         app.submit_s = now
         app.state = ACCEPTED
         self.apps[app.id] = app
-        queue.outstanding += 1
-        if queue.outstanding == 1:
-            queue.busy.set(now, 1.0)
+        for q in queue.lineage():
+            q.outstanding += 1
+            if q.outstanding == 1:
+                q.busy.set(now, 1.0)
+        queue.users_active[app.user] = queue.users_active.get(app.user, 0) + 1
         queue.waiting.append(app)
         self.recorder.event(now, "app_submitted", app=app.id, name=app.name, queue=app.queue)
         if self._release_stages(app):
@@ -180,19 +151,11 @@ class ResourceManager:
             self._activate_all()
             return
         blocked: list[tuple[int, int, bool]] = []
-        queues = self.queues
+        scheduler = self.scheduler
+        scheduler.begin_pass()
         while self._free:
-            if len(queues) == 1:
-                order: list[int] = [0]
-            else:
-                order = service_order(
-                    [
-                        QueueSnapshot(q.used_mb, q.config.capacity_frac * self.cluster_mb)
-                        for q in queues
-                    ]
-                )
-            for index in order:
-                if self._allocate_in(queues[index], blocked):
+            for leaf in scheduler.leaf_order(self.cluster_mb, self.cluster_vcores):
+                if self._allocate_in(leaf, blocked):
                     break
             else:
                 return
@@ -205,35 +168,23 @@ class ResourceManager:
     def _activate(self, queue: QueueRun) -> None:
         while queue.waiting:
             app = queue.waiting[0]
-            if app.has_am and not may_activate(
-                queue.config, self.cluster_mb, queue.am_used_mb, app.am_mb, queue.active_apps
-            ):
+            if not self.scheduler.may_activate(queue, app, self.cluster_mb):
                 return
-            queue.waiting.popleft()
-            queue.active_apps += 1
-            queue.am_used_mb += app.am_mb
-            bisect.insort(queue.demand, app, key=_app_id)
+            self.scheduler.activate(queue, app)
 
     def _allocate_in(self, queue: QueueRun, blocked: list[tuple[int, int, bool]]) -> bool:
         """Give one container to the first application of ``queue`` that can use one."""
         self._activate(queue)
-        demand = queue.demand
-        i = 0
-        while i < len(demand):
-            app = demand[i]
+        if queue.demand and all(a.next_request() is None for a in queue.demand):
+            queue.demand.clear()
+            return False
+        scheduler = self.scheduler
+        for app in scheduler.app_order(queue, self.cluster_mb, self.cluster_vcores):
             request = app.next_request()
             if request is None:
-                del demand[i]
                 continue
-            i += 1
             memory_mb, vcores, stage = request
-            if not may_allocate(
-                queue.config,
-                self.cluster_mb,
-                queue.used_mb,
-                queue.users.get(app.user, 0),
-                memory_mb,
-            ):
+            if not scheduler.may_allocate(queue, app, memory_mb, vcores, self.cluster_mb):
                 continue
             is_am = stage is None
             if any(
@@ -247,6 +198,7 @@ class ResourceManager:
                 continue
             self._launch(queue, app, node, memory_mb, vcores, stage)
             return True
+        queue.demand[:] = [a for a in queue.demand if a.next_request() is not None]
         return False
 
     def _find_node(self, memory_mb: int, vcores: int, is_am: bool) -> NodeManager | None:
@@ -286,7 +238,7 @@ class ResourceManager:
             self._free[node.index] = node
         app.containers.add(container)
         app.launched += 1
-        self._account(queue, app.user, memory_mb, vcores, +1)
+        self._account(queue, app, memory_mb, vcores, +1)
         self.counts.launched += 1
         if app.start_s is None:
             app.start_s = now
@@ -324,17 +276,11 @@ class ResourceManager:
         call_at(self.env, stage.durations[task], lambda: self._task_done(container))
 
     def _account(
-        self, queue: QueueRun, user: str, memory_mb: int, vcores: int, containers: int
+        self, queue: QueueRun, app: Application, memory_mb: int, vcores: int, containers: int
     ) -> None:
-        """Apply a signed change of allocated resources to the queue, the user and the cluster."""
+        """Apply a signed change of allocated resources to the queues and the cluster."""
         now = self.env.now
-        queue.used_mb += memory_mb
-        queue.used_vcores += vcores
-        queue.running += containers
-        queue.users[user] = queue.users.get(user, 0) + memory_mb
-        queue.containers.set(now, queue.running)
-        queue.memory.set(now, queue.used_mb)
-        queue.vcores.set(now, queue.used_vcores)
+        self.scheduler.account(queue, app, memory_mb, vcores, containers, now)
         self.allocated_mb += memory_mb
         self.allocated_vcores += vcores
         self.allocated_memory.set(now, self.allocated_mb)
@@ -350,7 +296,7 @@ class ResourceManager:
         app = container.app
         app.containers.discard(container)
         queue = self.queue_by_name[app.queue]
-        self._account(queue, app.user, -container.memory_mb, -container.vcores, -1)
+        self._account(queue, app, -container.memory_mb, -container.vcores, -1)
         if container.stage is not None:
             container.stage.running -= 1
 
@@ -486,14 +432,17 @@ class ResourceManager:
         if app in queue.waiting:
             queue.waiting.remove(app)
         else:
-            queue.active_apps -= 1
+            for q in queue.lineage():
+                q.active_apps -= 1
             queue.am_used_mb -= app.am_mb
             pos = bisect.bisect_left(queue.demand, app.id, key=_app_id)
             if pos < len(queue.demand) and queue.demand[pos] is app:
                 del queue.demand[pos]
-        queue.outstanding -= 1
-        if queue.outstanding == 0:
-            queue.busy.set(now, 0.0)
+        queue.users_active[app.user] -= 1
+        for q in queue.lineage():
+            q.outstanding -= 1
+            if q.outstanding == 0:
+                q.busy.set(now, 0.0)
         self.recorder.event(now, "app_ended", app=app.id, state=state, reason=reason)
         self.request_pass()
         if app.on_end is not None:

@@ -1,0 +1,285 @@
+"""The scheduler's view of the queue tree: live usage per queue, and the decisions of the
+Capacity, Fair and FIFO schedulers (which queue is served next, which application, what limits
+allow), built from the plain policies in :mod:`emrsim.yarn.policy` and :mod:`emrsim.yarn.fair`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections import deque
+from collections.abc import Iterator
+
+from emrsim.events import TimeAverage
+from emrsim.yarn.apps import Application
+from emrsim.yarn.fair import FairSnapshot, dominant_share, fair_order, water_fill
+from emrsim.yarn.policy import may_activate, may_allocate
+from emrsim.yarn.queues import UNLIMITED, QueueConfig
+
+
+class QueueRun:
+    """The live state of one queue of the tree (applications live in leaves)."""
+
+    __slots__ = (
+        "active_apps",
+        "am_used_mb",
+        "busy",
+        "children",
+        "config",
+        "containers",
+        "demand",
+        "memory",
+        "outstanding",
+        "parent",
+        "running",
+        "used_mb",
+        "used_vcores",
+        "users",
+        "users_active",
+        "vcores",
+        "waiting",
+    )
+
+    def __init__(self, config: QueueConfig, parent: QueueRun | None) -> None:
+        self.config = config
+        self.parent = parent
+        self.children: list[QueueRun] = []
+        self.demand: list[Application] = []  # active apps that may want containers, by id
+        self.waiting: deque[Application] = deque()  # accepted apps not yet activated
+        self.active_apps = 0  # activated, not ended (in this queue and below)
+        self.outstanding = 0  # submitted, not ended (in this queue and below)
+        self.used_mb = 0
+        self.used_vcores = 0
+        self.am_used_mb = 0
+        self.users: dict[str, int] = {}  # memory held per user (leaves)
+        self.users_active: dict[str, int] = {}  # outstanding apps per user (leaves)
+        self.running = 0
+        self.containers = TimeAverage()
+        self.memory = TimeAverage()
+        self.vcores = TimeAverage()
+        self.busy = TimeAverage()
+
+    def lineage(self) -> Iterator[QueueRun]:
+        """This queue and its ancestors, the root last."""
+        queue: QueueRun | None = self
+        while queue is not None:
+            yield queue
+            queue = queue.parent
+
+    @property
+    def active_users(self) -> int:
+        """Users with applications pending or running in this leaf."""
+        return sum(1 for n in self.users_active.values() if n > 0)
+
+
+class Scheduler:
+    """Decisions of one scheduler type over a queue tree."""
+
+    def __init__(self, kind: str, configs: list[QueueConfig], check_vcores: bool) -> None:
+        self.kind = kind
+        self.check_vcores = check_vcores
+        self.all: list[QueueRun] = []
+        by_name: dict[str, QueueRun] = {}
+        for config in configs:
+            parent = by_name.get(config.parent) if config.parent else None
+            run = QueueRun(config, parent)
+            if parent is not None:
+                parent.children.append(run)
+            by_name[config.name] = run
+            self.all.append(run)
+        self.by_name = by_name
+        self.leaves = [q for q in self.all if q.config.leaf]
+        self.root = self.all[0]
+        self._demand: dict[QueueRun, tuple[float, float]] = {}
+
+    # ------------------------------------------------------------------- ordering
+    def begin_pass(self) -> None:
+        """Snapshot demand (used + pending) per queue for the fair comparator."""
+        if self.kind != "fair":
+            return
+        demand: dict[QueueRun, tuple[float, float]] = {}
+        for leaf in self.leaves:
+            mb, vc = float(leaf.used_mb), float(leaf.used_vcores)
+            for app in leaf.demand:
+                pmb, pvc = app.pending_resources()
+                mb += pmb
+                vc += pvc
+            for app in leaf.waiting:
+                mb += app.am_mb
+                vc += app.am_vcores
+            for queue in leaf.lineage():
+                old = demand.get(queue, (0.0, 0.0))
+                demand[queue] = (old[0] + mb, old[1] + vc)
+        self._demand = demand
+
+    def leaf_order(self, cluster_mb: float, cluster_vcores: float) -> list[QueueRun]:
+        """Leaves in the order they are offered resources."""
+        if len(self.leaves) == 1:
+            return self.leaves
+        out: list[QueueRun] = []
+        self._descend(self.root, cluster_mb, cluster_vcores, out)
+        return out
+
+    def _descend(
+        self, queue: QueueRun, cluster_mb: float, cluster_vc: float, out: list[QueueRun]
+    ) -> None:
+        if queue.config.leaf:
+            out.append(queue)
+            return
+        children = queue.children
+        if self.kind == "fair":
+            policy = queue.config.ordering
+            if policy == "fifo":
+                order = list(range(len(children)))
+            else:
+                order = fair_order(
+                    [self._fair_snapshot(c, policy, cluster_mb, cluster_vc) for c in children]
+                )
+        else:
+            order = sorted(
+                range(len(children)),
+                key=lambda i: (self._capacity_ratio(children[i], cluster_mb, cluster_vc), i),
+            )
+        for i in order:
+            self._descend(children[i], cluster_mb, cluster_vc, out)
+
+    def _capacity_ratio(self, queue: QueueRun, cluster_mb: float, cluster_vc: float) -> float:
+        guaranteed = queue.config.capacity_frac
+        if guaranteed <= 0:
+            return UNLIMITED
+        if self.check_vcores:
+            return (
+                dominant_share(queue.used_mb, queue.used_vcores, cluster_mb, cluster_vc)
+                / guaranteed
+            )
+        return queue.used_mb / (guaranteed * cluster_mb) if cluster_mb > 0 else UNLIMITED
+
+    def _fair_snapshot(
+        self, queue: QueueRun, policy: str, cluster_mb: float, cluster_vc: float
+    ) -> FairSnapshot:
+        c = queue.config
+        demand_mb, demand_vc = self._demand.get(queue, (0.0, 0.0))
+        if policy == "drf":
+            return FairSnapshot(
+                dominant_share(queue.used_mb, queue.used_vcores, cluster_mb, cluster_vc),
+                dominant_share(c.min_memory_mb, c.min_vcores, cluster_mb, cluster_vc),
+                dominant_share(demand_mb, demand_vc, cluster_mb, cluster_vc),
+                c.weight,
+            )
+        return FairSnapshot(queue.used_mb, c.min_memory_mb, demand_mb, c.weight)
+
+    def app_order(self, leaf: QueueRun, cluster_mb: float, cluster_vc: float) -> list[Application]:
+        """Applications of a leaf in the order they are offered resources."""
+        policy = leaf.config.ordering
+        apps = leaf.demand
+        if policy == "fifo" or len(apps) < 2:
+            return apps
+        if policy == "drf":
+            return sorted(
+                apps,
+                key=lambda a: (
+                    dominant_share(a.used_mb, a.used_vcores, cluster_mb, cluster_vc),
+                    a.id,
+                ),
+            )
+        return sorted(apps, key=lambda a: (a.used_mb, a.id))  # fair: by memory held
+
+    # --------------------------------------------------------------------- limits
+    def may_allocate(
+        self,
+        leaf: QueueRun,
+        app: Application,
+        memory_mb: int,
+        vcores: int,
+        cluster_mb: float,
+    ) -> bool:
+        """Whether the queue limits on the path from ``leaf`` to the root allow a container."""
+        if self.kind == "fair":
+            for queue in leaf.lineage():
+                c = queue.config
+                if queue.used_mb + memory_mb > c.max_memory_mb + 1e-9:
+                    return False
+                if queue.used_vcores + vcores > c.max_vcores + 1e-9:
+                    return False
+            return True
+        if not may_allocate(
+            leaf.config,
+            cluster_mb,
+            leaf.used_mb,
+            leaf.users.get(app.user, 0),
+            memory_mb,
+            leaf.active_users,
+        ):
+            return False
+        for queue in leaf.lineage():
+            if queue is leaf or queue.parent is None:
+                continue
+            if queue.used_mb + memory_mb > queue.config.max_frac * cluster_mb + 1e-9:
+                return False
+        return True
+
+    def may_activate(self, leaf: QueueRun, app: Application, cluster_mb: float) -> bool:
+        """Whether the next waiting application of ``leaf`` may start its AM."""
+        if self.kind != "fair":
+            if not app.has_am:
+                return True
+            return may_activate(
+                leaf.config, cluster_mb, leaf.am_used_mb, app.am_mb, leaf.active_apps
+            )
+        for queue in leaf.lineage():
+            if queue.active_apps + 1 > queue.config.max_running_apps:
+                return False
+        share = leaf.config.max_am_share
+        if not app.has_am or share < 0 or leaf.active_apps == 0:
+            return True
+        return leaf.am_used_mb + app.am_mb <= share * self.fair_share_mb(leaf, cluster_mb) + 1e-9
+
+    def fair_share_mb(self, leaf: QueueRun, cluster_mb: float) -> float:
+        """The leaf's instantaneous fair share of memory: water-filling down the tree among
+        queues with applications."""
+        path = list(leaf.lineage())[::-1]  # root .. leaf
+        share = cluster_mb
+        for parent, child in itertools.pairwise(path):
+            active = [c for c in parent.children if c.outstanding > 0 or c is child]
+            shares = water_fill(
+                [c.config.weight for c in active],
+                [c.config.min_memory_mb for c in active],
+                [c.config.max_memory_mb for c in active],
+                share,
+            )
+            share = shares[active.index(child)]
+        return share
+
+    # ----------------------------------------------------------------- bookkeeping
+    def activate(self, leaf: QueueRun, app: Application) -> None:
+        """A waiting application becomes active."""
+        leaf.waiting.popleft()
+        for queue in leaf.lineage():
+            queue.active_apps += 1
+        leaf.am_used_mb += app.am_mb
+        bisect.insort(leaf.demand, app, key=_app_id)
+
+    def account(
+        self,
+        leaf: QueueRun,
+        app: Application,
+        memory_mb: int,
+        vcores: int,
+        containers: int,
+        now: float,
+    ) -> None:
+        """Apply a signed change of allocated resources to the app, the leaf and its parents."""
+        app.used_mb += memory_mb
+        app.used_vcores += vcores
+        leaf.users[app.user] = leaf.users.get(app.user, 0) + memory_mb
+        for queue in leaf.lineage():
+            queue.used_mb += memory_mb
+            queue.used_vcores += vcores
+            queue.running += containers
+            queue.containers.set(now, queue.running)
+            queue.memory.set(now, queue.used_mb)
+            queue.vcores.set(now, queue.used_vcores)
+
+
+def _app_id(app: Application) -> int:
+    return app.id
