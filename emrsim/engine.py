@@ -194,6 +194,8 @@ class Simulation:
         row["TaskNodesRunning"] = len(self.fleet.running(Role.TASK))
         row["IsIdle"] = 1.0 if self._is_idle() else 0.0
         self.recorder.metrics.append(row)
+        for queue_row in self.rm.queue_snapshot():
+            self.recorder.queue_metrics.append({"time_s": now, **queue_row})
         if self._stop.triggered or self.terminated_s is not None:
             return
         if self.env.peek() == math.inf:

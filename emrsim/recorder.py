@@ -20,6 +20,7 @@ class Recorder:
             self._fh = events_path.open("w", encoding="utf-8")
         self.tracing = self._fh is not None
         self.metrics: list[dict[str, float]] = []
+        self.queue_metrics: list[dict[str, Any]] = []
 
     def event(self, time_s: float, event: str, **fields: Any) -> None:
         """One line of the event trace: ``{"time_s": ..., "event": ..., **fields}``."""

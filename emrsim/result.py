@@ -59,4 +59,5 @@ class RunResult:
     nodes: list[NodeRecord] = field(default_factory=list)
     steps: list[StepRecord] = field(default_factory=list)
     metrics: list[dict[str, float]] = field(default_factory=list)
+    queue_metrics: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

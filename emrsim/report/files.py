@@ -1,4 +1,5 @@
-"""Writing a run's files (``--out DIR``): summary.json, jobs.csv, nodes.csv, metrics.csv.
+"""Writing a run's files (``--out DIR``): summary.json, jobs.csv, nodes.csv, metrics.csv and
+queues.csv (per leaf queue and simulated minute: allocation, pending containers, applications).
 
 Every file is written to a temporary name and renamed into place, so an interrupted run never
 leaves a half-written file behind.
@@ -26,6 +27,16 @@ NODE_COLUMNS = (
     "end_s",
     "end_reason",
     "cost_usd",
+)
+QUEUE_COLUMNS = (
+    "time_s",
+    "queue",
+    "allocated_mb",
+    "allocated_vcores",
+    "running_containers",
+    "pending_containers",
+    "running_apps",
+    "pending_apps",
 )
 METRIC_COLUMNS = (
     "time_s",
@@ -68,7 +79,7 @@ def _csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> N
 
 
 def write_run_files(result: RunResult, directory: Path) -> None:
-    """jobs.csv, nodes.csv and metrics.csv of one run (events.jsonl is streamed by the run)."""
+    """jobs.csv, nodes.csv, metrics.csv and queues.csv of one run (events.jsonl is streamed by the run)."""
     directory.mkdir(parents=True, exist_ok=True)
     _csv(
         directory / "jobs.csv",
@@ -100,4 +111,9 @@ def write_run_files(result: RunResult, directory: Path) -> None:
         directory / "metrics.csv",
         METRIC_COLUMNS,
         ([row.get(c, "") for c in METRIC_COLUMNS] for row in result.metrics),
+    )
+    _csv(
+        directory / "queues.csv",
+        QUEUE_COLUMNS,
+        ([row[c] for c in QUEUE_COLUMNS] for row in result.queue_metrics),
     )

@@ -59,7 +59,15 @@ def collect(sim: Simulation) -> RunResult:
         "yarn": _yarn_stats(sim, end_s),
         "stalled": sim.stalled,
     }
-    return RunResult(summary, jobs, nodes, steps, sim.recorder.metrics, list(sim.warnings))
+    return RunResult(
+        summary,
+        jobs,
+        nodes,
+        steps,
+        sim.recorder.metrics,
+        sim.recorder.queue_metrics,
+        list(sim.warnings),
+    )
 
 
 def _nodes(sim: Simulation, end_s: float) -> tuple[list[NodeRecord], dict[str, Any]]:

@@ -203,6 +203,7 @@ class Yarn(Frozen):
     minimum_allocation_mb: int = Field(default=32, ge=1)
     minimum_allocation_vcores: int = Field(default=1, ge=1)
     maximum_am_resource_percent: float = Field(default=10.0, gt=0, le=100)
+    default_scheduling_policy: Literal["fair", "drf", "fifo"] = "fair"
     from_xml: str | None = None
 
     @field_validator("queues")

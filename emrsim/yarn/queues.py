@@ -158,6 +158,9 @@ def build_queues(scenario: Scenario) -> list[QueueConfig]:
     specs = _specs(scenario) or [_Spec("default", Queue(name="default"), ("yarn", "queues"))]
     paths = {s.path for s in specs}
     fair = yarn.scheduler == "fair"
+    # Fair scheduler: the root and every queue without scheduling_policy use the default policy
+    # (defaultQueueSchedulingPolicy, itself fair by default).
+    default_policy = yarn.default_scheduling_policy
     root = QueueConfig(
         ROOT,
         1.0,
@@ -166,7 +169,7 @@ def build_queues(scenario: Scenario) -> list[QueueConfig]:
         None,
         parent=None,
         leaf=False,
-        ordering="fair" if fair else "fifo",
+        ordering=default_policy if fair else "fifo",
     )
     out = [root]
     resolved = {ROOT: root}
@@ -185,7 +188,7 @@ def build_queues(scenario: Scenario) -> list[QueueConfig]:
             am_resource_frac=None if fair else am_pct / 100,
             parent=parent.name,
             leaf=leaf,
-            ordering=(q.scheduling_policy or "fair") if fair else q.ordering_policy,
+            ordering=(q.scheduling_policy or default_policy) if fair else q.ordering_policy,
             weight=q.weight or 1.0,
             min_memory_mb=q.min_resources.memory_mb if q.min_resources else 0.0,
             min_vcores=q.min_resources.vcores if q.min_resources else 0.0,

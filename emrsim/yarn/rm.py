@@ -249,6 +249,7 @@ class ResourceManager:
             self.recorder.event(
                 now,
                 "am_started",
+                queue=queue.config.name,
                 app=app.id,
                 container=container.id,
                 node=node.instance.id,
@@ -262,17 +263,21 @@ class ResourceManager:
             container.will_fail = (
                 stage.fail_draws[task * app.max_task_attempts + attempt] < stage.fail_probability
             )
-        self.recorder.event(
-            now,
-            "container_started",
-            app=app.id,
-            container=container.id,
-            node=node.instance.id,
-            stage=stage.name,
-            task=task,
-            attempt=attempt + 1,
-            memory_mb=memory_mb,
-        )
+        if self.recorder.tracing:
+            self.recorder.event(
+                now,
+                "container_started",
+                app=app.id,
+                container=container.id,
+                node=node.instance.id,
+                queue=queue.config.name,
+                stage=stage.name,
+                task=task,
+                attempt=attempt + 1,
+                memory_mb=memory_mb,
+                vcores=vcores,
+                why=self.scheduler.explain(queue, self.cluster_mb, self.cluster_vcores),
+            )
         call_at(self.env, stage.durations[task], lambda: self._task_done(container))
 
     def _account(
@@ -449,6 +454,24 @@ class ResourceManager:
             app.on_end(app)
 
     # ------------------------------------------------------------------------ metrics
+    def queue_snapshot(self) -> list[dict[str, Any]]:
+        """Per leaf queue now: allocated resources, containers, applications."""
+        rows = []
+        for q in self.queues:
+            apps = [a for a in self.apps.values() if a.queue == q.config.name]
+            rows.append(
+                {
+                    "queue": q.config.name,
+                    "allocated_mb": q.used_mb,
+                    "allocated_vcores": q.used_vcores,
+                    "running_containers": q.running,
+                    "pending_containers": sum(a.pending_containers() for a in apps),
+                    "running_apps": sum(1 for a in apps if a.state == RUNNING),
+                    "pending_apps": sum(1 for a in apps if a.state != RUNNING),
+                }
+            )
+        return rows
+
     def snapshot(self) -> dict[str, Any]:
         """CloudWatch-style YARN metrics now (emr-facts 9)."""
         pending = 0

@@ -184,6 +184,28 @@ class Scheduler:
             )
         return sorted(apps, key=lambda a: (a.used_mb, a.id))  # fair: by memory held
 
+    def explain(self, leaf: QueueRun, cluster_mb: float, cluster_vc: float) -> str:
+        """Why ``leaf`` was served, in words (for the event trace)."""
+        if self.kind == "fifo" or len(self.leaves) == 1:
+            return f"{leaf.config.name}: the only queue, applications in submission order"
+        if self.kind == "fair":
+            c = leaf.config
+            demand_mb = self._demand.get(leaf, (0.0, 0.0))[0]
+            if leaf.used_mb < min(c.min_memory_mb, demand_mb):
+                return (
+                    f"{c.name}: below its min share ({leaf.used_mb} of "
+                    f"{c.min_memory_mb:.0f} MB), served first"
+                )
+            return (
+                f"{c.name}: lowest usage / weight among queues with demand "
+                f"({leaf.used_mb} MB / {c.weight:g})"
+            )
+        ratio = self._capacity_ratio(leaf, cluster_mb, cluster_vc)
+        return (
+            f"{leaf.config.name}: furthest below its guarantee among queues with demand "
+            f"(now {ratio:.0%} of its capacity used)"
+        )
+
     # --------------------------------------------------------------------- limits
     def may_allocate(
         self,
