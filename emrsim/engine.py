@@ -85,6 +85,7 @@ class Simulation:
             check_vcores=s.yarn.resource_calculator == "drf" or s.yarn.scheduler == "fair",
             scheduler=s.yarn.scheduler,
             queue_names=leaf_names(s),
+            preemption=s.yarn.preemption,
         )
         self.rm.on_output = self._write_output
         self.rm.on_input = self._read_input

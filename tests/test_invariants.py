@@ -279,7 +279,12 @@ def _check_end(sim: Simulation, result: Any) -> None:
     running = sum(len(node.containers) for node in rm.nodes.values())
     assert running == sum(len(app.containers) for app in rm.apps.values())
     assert counts["launched"] == (
-        counts["completed"] + counts["failed"] + counts["lost"] + counts["killed"] + running
+        counts["completed"]
+        + counts["failed"]
+        + counts["lost"]
+        + counts["killed"]
+        + counts["preempted"]
+        + running
     ), f"containers {counts}, {running} still running"
 
     jobs = result.jobs

@@ -148,15 +148,15 @@ def test_set_overrides() -> None:
     )
     groups = scenario.cluster.instance_groups
     assert groups is not None and groups[1].count == 5
-    assert scenario.yarn.preemption is False
+    assert scenario.yarn.preemption.enabled is False
     assert scenario.faults == []
 
 
 def test_set_overrides_replace_file_values(tmp_path: Path) -> None:
-    # The file is not runnable as written (preemption is not supported yet, the fault asks for
+    # The file is not runnable as written (preemption needs queues, not fifo; the fault asks for
     # more core nodes than there are); the overrides make it so.
     text = GOOD.read_text(encoding="utf-8") + (
-        "yarn: {preemption: true}\nfaults:\n  - {at: 1h, role: core, count: 3}\n"
+        "yarn: {scheduler: fifo, preemption: true}\nfaults:\n  - {at: 1h, role: core, count: 3}\n"
     )
     path = tmp_path / "s.yaml"
     path.write_text(text, encoding="utf-8")
@@ -174,7 +174,7 @@ def test_set_overrides_replace_file_values(tmp_path: Path) -> None:
     )
     groups = scenario.cluster.instance_groups
     assert groups is not None and groups[1].count == 5
-    assert scenario.yarn.preemption is False
+    assert scenario.yarn.preemption.enabled is False
     assert scenario.faults == []
     assert scenario.horizon == 7200.0
     assert scenario.name == "other"

@@ -79,7 +79,7 @@ def _csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> N
 
 
 def write_run_files(result: RunResult, directory: Path) -> None:
-    """jobs.csv, nodes.csv, metrics.csv and queues.csv of one run (events.jsonl is streamed by the run)."""
+    """jobs.csv, nodes.csv, metrics.csv and queues.csv of one run (events.jsonl is streamed)."""
     directory.mkdir(parents=True, exist_ok=True)
     _csv(
         directory / "jobs.csv",

@@ -44,6 +44,7 @@ def collect(sim: Simulation) -> RunResult:
             "lost": sim.rm.counts.lost,
             "failed": sim.rm.counts.failed,
             "killed": sim.rm.counts.killed,
+            "preempted": sim.rm.counts.preempted,
             "lost_container_s": sim.rm.counts.lost_container_s,
         },
         "spot": {"interruptions": 0, "lost_container_s": 0.0},
@@ -198,5 +199,6 @@ def _yarn_stats(sim: Simulation, end_s: float) -> dict[str, Any]:
             "mean_allocated_memory_mb": q.memory.integral_at(end_s) / busy if busy else 0.0,
             "mean_allocated_vcores": q.vcores.integral_at(end_s) / busy if busy else 0.0,
             "busy_s": busy,
+            "preempted_containers": rm.preempted.get(q.config.name, 0),
         }
     return {"mean_memory_utilization_pct": util, "queues": queues}

@@ -55,8 +55,10 @@ def _unsupported(s: Scenario) -> Iterator[Problem]:
         yield Problem(("spot_market", "interruptions"), f"spot interruptions: {NOT_YET}")
     if s.scaling.managed is not None:
         yield Problem(("scaling", "managed"), f"managed scaling: {NOT_YET}")
-    if s.yarn.preemption:
-        yield Problem(("yarn", "preemption"), f"preemption: {NOT_YET}")
+    if s.yarn.preemption.enabled and s.yarn.scheduler == "fair":
+        yield Problem(("yarn", "preemption"), f"fair scheduler preemption: {NOT_YET}")
+    if s.yarn.preemption.enabled and s.yarn.scheduler == "fifo":
+        yield Problem(("yarn", "preemption"), "preemption needs queues: use scheduler: capacity")
     if s.yarn.from_xml is not None:
         yield Problem(("yarn", "from_xml"), f"importing scheduler XML: {NOT_YET}")
     for i, trace in enumerate(s.workload.traces):

@@ -190,13 +190,32 @@ class Queue(Frozen):
         return self
 
 
+class Preemption(Frozen):
+    """ProportionalCapacityPreemptionPolicy settings (Hadoop's defaults)."""
+
+    enabled: bool = True
+    monitoring_interval: PositiveSeconds = 3.0
+    max_wait_before_kill: Seconds = 15.0
+    total_preemption_per_round: float = Field(default=0.1, gt=0, le=1)
+    max_ignored_over_capacity: float = Field(default=0.1, ge=0)
+    natural_termination_factor: float = Field(default=0.2, gt=0, le=1)
+
+
+def _preemption(value: Any) -> Any:
+    if isinstance(value, bool):
+        return {"enabled": value}
+    return value
+
+
 class Yarn(Frozen):
     """The YARN ResourceManager: scheduler, queues, allocation limits, AM policy."""
 
     scheduler: Literal["capacity", "fair", "fifo"] = "capacity"
     resource_calculator: Literal["memory", "drf"] = "memory"
     queues: list[Queue] | None = None
-    preemption: bool = False
+    preemption: Annotated[Preemption, BeforeValidator(_preemption)] = Field(
+        default_factory=lambda: Preemption(enabled=False)
+    )
     am_placement: Literal["auto", "core", "any", "on_demand"] = "auto"
     graceful_decommission_timeout: Seconds = 3600.0
     max_am_attempts: int = Field(default=2, ge=1)

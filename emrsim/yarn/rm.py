@@ -28,20 +28,31 @@ from emrsim.yarn.apps import (
     StageRun,
 )
 from emrsim.yarn.nodes import NodeManager
+from emrsim.yarn.preemption import QueueDemand, to_preempt
 from emrsim.yarn.queues import QueueConfig
 from emrsim.yarn.scheduler import QueueRun, Scheduler
 
 if TYPE_CHECKING:
     from emrsim.nodes.cluster import Instance
     from emrsim.recorder import Recorder
+    from emrsim.scenario.models import Preemption
 
 
 class ContainerCounts:
     """How containers ended."""
 
-    __slots__ = ("completed", "failed", "killed", "launched", "lost", "lost_container_s")
+    __slots__ = (
+        "completed",
+        "failed",
+        "killed",
+        "launched",
+        "lost",
+        "lost_container_s",
+        "preempted",
+    )
 
     def __init__(self) -> None:
+        self.preempted = 0
         self.launched = 0
         self.completed = 0
         self.failed = 0
@@ -64,6 +75,7 @@ class ResourceManager:
         check_vcores: bool = False,
         scheduler: str = "capacity",
         queue_names: dict[str, str] | None = None,
+        preemption: Preemption | None = None,
     ) -> None:
         self.env = env
         self.recorder = recorder
@@ -89,6 +101,10 @@ class ResourceManager:
         self._next_container = 1
         self.on_output: Callable[[Container], bool] | None = None
         self.on_input: Callable[[StageRun], str] | None = None
+        self.preemption = preemption if preemption is not None and preemption.enabled else None
+        self._monitor_on = False
+        self._marked: dict[Container, float] = {}  # container -> when it was marked
+        self.preempted: dict[str, int] = {q.config.name: 0 for q in self.queues}
 
     # ----------------------------------------------------------------------------- nodes
     def add_node(self, instance: Instance, memory_mb: int, vcores: int, am_ok: bool) -> None:
@@ -149,6 +165,7 @@ class ResourceManager:
         self._pass_pending = False
         if not self._free:
             self._activate_all()
+            self._start_monitor()
             return
         blocked: list[tuple[int, int, bool]] = []
         scheduler = self.scheduler
@@ -158,8 +175,10 @@ class ResourceManager:
                 if self._allocate_in(leaf, blocked):
                     break
             else:
+                self._start_monitor()
                 return
         self._activate_all()
+        self._start_monitor()
 
     def _activate_all(self) -> None:
         for queue in self.queues:
@@ -200,6 +219,104 @@ class ResourceManager:
             return True
         queue.demand[:] = [a for a in queue.demand if a.next_request() is not None]
         return False
+
+    # ------------------------------------------------------------------- preemption
+    def _start_monitor(self) -> None:
+        """Run the preemption monitor while some queue has requests waiting."""
+        if self.preemption is None or self._monitor_on:
+            return
+        if any(q.demand or q.waiting for q in self.queues):
+            self._monitor_on = True
+            call_at(self.env, self.preemption.monitoring_interval, self._preemption_round)
+
+    def _pending_mb(self, queue: QueueRun) -> float:
+        pending = sum(a.pending_resources()[0] for a in queue.demand)
+        return pending + sum(a.am_mb for a in queue.waiting)
+
+    def _preemption_round(self) -> None:
+        self._monitor_on = False
+        settings = self.preemption
+        assert settings is not None
+        now = self.env.now
+        total = float(self.cluster_mb)
+        demands = [
+            QueueDemand(
+                q.config.capacity_frac * total,
+                q.config.max_frac * total,
+                float(q.used_mb),
+                self._pending_mb(q),
+            )
+            for q in self.queues
+        ]
+        amounts = to_preempt(
+            demands,
+            total,
+            max_ignored_over_capacity=settings.max_ignored_over_capacity,
+            natural_termination_factor=settings.natural_termination_factor,
+            total_preemption_per_round=settings.total_preemption_per_round,
+        )
+        over = {q.config.name for q, amount in zip(self.queues, amounts, strict=True) if amount}
+        # Kill what was marked long enough ago, if its queue is still over its ideal share.
+        for container, marked_s in sorted(self._marked.items(), key=lambda kv: kv[0].id):
+            if not container.live:
+                del self._marked[container]
+            elif now - marked_s >= settings.max_wait_before_kill - 1e-9:
+                del self._marked[container]
+                if container.app.queue in over:
+                    self._preempt(container, demands, amounts)
+        # Mark new containers: youngest applications first, youngest containers first, AMs last.
+        for queue, amount in zip(self.queues, amounts, strict=True):
+            if amount <= 0:
+                continue
+            already = sum(c.memory_mb for c in self._marked if c.app.queue == queue.config.name)
+            need = amount - already
+            apps = sorted((a for a in queue.demand), key=lambda a: -a.id)
+            for app in apps:
+                for container in sorted(app.containers, key=lambda c: -c.id):
+                    if need <= 0:
+                        break
+                    if container.is_am or container in self._marked:
+                        continue
+                    self._marked[container] = now
+                    need -= container.memory_mb
+                    self.recorder.event(
+                        now,
+                        "container_marked_for_preemption",
+                        container=container.id,
+                        app=app.id,
+                        queue=queue.config.name,
+                    )
+        if self._marked or any(amounts):
+            self._monitor_on = True
+            call_at(self.env, settings.monitoring_interval, self._preemption_round)
+        else:
+            self._start_monitor()
+
+    def _preempt(
+        self, container: Container, demands: list[QueueDemand], amounts: list[float]
+    ) -> None:
+        """Kill a container to give its resources back to a queue below its share."""
+        app = container.app
+        self._release(container)
+        self.counts.preempted += 1
+        self.preempted[app.queue] = self.preempted.get(app.queue, 0) + 1
+        if container.stage is not None:
+            container.stage.pending.appendleft(container.task)  # rerun; not a failed attempt
+        starving = [
+            q.config.name
+            for q, d in zip(self.queues, demands, strict=True)
+            if d.pending_mb > 0 and d.used_mb < d.guaranteed_mb
+        ]
+        self.recorder.event(
+            self.env.now,
+            "container_preempted",
+            container=container.id,
+            app=app.id,
+            queue=app.queue,
+            why=f"{app.queue} holds more than its ideal share; "
+            f"{', '.join(starving) or 'another queue'} is below its guarantee with requests",
+        )
+        self._wants(app)
 
     def _find_node(self, memory_mb: int, vcores: int, is_am: bool) -> NodeManager | None:
         check = self.check_vcores

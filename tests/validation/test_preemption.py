@@ -1,0 +1,157 @@
+"""Capacity scheduler preemption: a queue that becomes busy regains its guarantee within the
+preemption timings; without preemption it waits for containers to finish."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from emrsim.engine import Simulation
+from emrsim.scenario.load import scenario_from_data
+from emrsim.yarn.preemption import QueueDemand, ideal_assignment, to_preempt
+
+SLOTS = 40  # 10 nodes x 4 one-GB containers
+TASK_S = 600.0
+B_ARRIVES_S = 60.0
+
+
+def _stream(queue: str, start: float) -> dict[str, Any]:
+    return {
+        "name": queue,
+        "queue": queue,
+        "start": start,
+        "interarrival": 0.001,
+        "count": 1,
+        "job": {
+            "type": "container",
+            "am": "none",
+            "user": queue,
+            "stages": [
+                {"name": "t", "tasks": 100, "duration": TASK_S, "container": {"memory_mb": 1024}}
+            ],
+        },
+    }
+
+
+def _run(preemption: Any) -> list[tuple[float, int]]:
+    data = {
+        "name": "preemption",
+        "instance_types": {
+            "slot": {
+                "vcpu": 4,
+                "memory_gb": 8,
+                "yarn_memory_mb": 4096,
+                "yarn_vcores": 4,
+                "on_demand_usd_per_hr": 0.1,
+                "emr_usd_per_hr": 0.01,
+            }
+        },
+        "cluster": {
+            "instance_groups": [
+                {"role": "primary", "instance_type": "m5.xlarge", "count": 1},
+                {"role": "core", "instance_type": "slot", "count": 10},
+            ],
+            "startup": {"provision": 0, "bootstrap": 0},
+        },
+        "yarn": {
+            "scheduler": "capacity",
+            "preemption": preemption,
+            "queues": [
+                {"name": "a", "capacity": 30, "max_capacity": 100, "user_limit_factor": 4},
+                {"name": "b", "capacity": 70, "max_capacity": 100, "user_limit_factor": 2},
+            ],
+        },
+        "workload": {"streams": [_stream("a", 0.0), _stream("b", B_ARRIVES_S)]},
+    }
+    sim = Simulation(scenario_from_data(data))
+    history: list[tuple[float, int]] = []
+
+    def observe(s: Simulation) -> None:
+        running = s.rm.scheduler.by_name["b"].running
+        if not history or history[-1][1] != running:
+            history.append((s.env.now, running))
+
+    sim.run(observe)
+    return history
+
+
+def _held_at(history: list[tuple[float, int]], t: float) -> int:
+    held = 0
+    for time_s, running in history:
+        if time_s <= t:
+            held = running
+    return held
+
+
+GUARANTEE = int(0.7 * SLOTS)  # 28 containers
+
+
+def test_without_preemption_the_busy_queue_waits_for_containers_to_end() -> None:
+    history = _run(False)
+    # a filled the cluster at time 0; b gets nothing until a's containers end at 600 s.
+    assert _held_at(history, TASK_S - 1) == 0
+    assert _held_at(history, TASK_S + 1) >= GUARANTEE
+
+
+def test_with_preemption_the_queue_regains_its_guarantee_within_the_timings() -> None:
+    history = _run(True)
+    # Hadoop's defaults: a round every 3 s, kill 15 s after marking, 20 % of the excess per
+    # round (natural termination factor), at most 10 % of the cluster per round.
+    first = next(t for t, running in history if running > 0)
+    assert B_ARRIVES_S < first <= B_ARRIVES_S + 3 + 15 + 3  # first round marks, kill 15 s later
+    # Rounds shrink a's excess geometrically; b is within one container of its guarantee long
+    # before a's containers would have ended on their own.
+    assert _held_at(history, B_ARRIVES_S + 200) >= GUARANTEE - 1
+    assert _held_at(history, TASK_S - 1) <= GUARANTEE  # never beyond the guarantee by taking
+
+
+def test_faster_rounds_preempt_sooner() -> None:
+    slow = _run(True)
+    fast = _run({"monitoring_interval": 1, "max_wait_before_kill": 5})
+    first_slow = next(t for t, r in slow if r > 0)
+    first_fast = next(t for t, r in fast if r > 0)
+    assert first_fast < first_slow
+
+
+# ------------------------------------------------------------------------- the policy
+def test_ideal_assignment_gives_guarantees_then_shares_the_rest() -> None:
+    queues = [
+        QueueDemand(guaranteed_mb=30, maximum_mb=100, used_mb=100, pending_mb=100),
+        QueueDemand(guaranteed_mb=70, maximum_mb=100, used_mb=0, pending_mb=10),
+    ]
+    assert ideal_assignment(queues, 100) == pytest.approx([90, 10])
+
+
+def test_nothing_to_preempt_without_a_starving_queue() -> None:
+    queues = [
+        QueueDemand(guaranteed_mb=30, maximum_mb=100, used_mb=100, pending_mb=50),
+        QueueDemand(guaranteed_mb=70, maximum_mb=100, used_mb=0, pending_mb=0),
+    ]
+    assert to_preempt(queues, 100) == [0.0, 0.0]
+
+
+@given(
+    used=st.lists(st.floats(0, 1000), min_size=2, max_size=5),
+    pending=st.lists(st.floats(0, 1000), min_size=2, max_size=5),
+    weights=st.lists(st.floats(0.1, 1.0), min_size=2, max_size=5),
+)
+def test_ideal_assignment_respects_demand_ceilings_and_total(
+    used: list[float], pending: list[float], weights: list[float]
+) -> None:
+    n = min(len(used), len(pending), len(weights))
+    total = 1000.0
+    guaranteed = [w / sum(weights[:n]) * total for w in weights[:n]]
+    queues = [
+        QueueDemand(g, total, u, p) for g, u, p in zip(guaranteed, used, pending, strict=False)
+    ]
+    ideal = ideal_assignment(queues, total)
+    assert sum(ideal) <= total + 1e-6
+    for q, i in zip(queues, ideal, strict=True):
+        assert i <= q.used_mb + q.pending_mb + 1e-6
+        assert i >= min(q.guaranteed_mb, q.used_mb + q.pending_mb) - 1e-6
+    per_round = to_preempt(queues, total)
+    assert sum(per_round) <= 0.1 * total + 1e-6
+    assert all(x >= 0 for x in per_round)
