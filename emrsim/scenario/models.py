@@ -349,7 +349,13 @@ class Executors(Frozen):
 
 
 class Job(Frozen):
-    """A YARN application: an optional AM and stages of task containers."""
+    """A YARN application: an optional AM and stages of task containers.
+
+    ``reduce_slowstart`` is mapreduce.job.reduce.slowstart.completedmaps (Hadoop's default 0.05):
+    in a mapreduce job, a stage with dependencies asks for its containers once that fraction of
+    its parents' tasks has finished; its tasks hold their containers and begin their work when
+    the parents complete (the shuffle). 1.0 waits for the parents to finish.
+    """
 
     type: Literal["mapreduce", "spark", "container"] = "mapreduce"
     name: str | None = None
@@ -359,6 +365,7 @@ class Job(Frozen):
     stages: list[Stage] = Field(min_length=1)
     executors: Executors | None = None
     max_task_attempts: int = Field(default=4, ge=1)
+    reduce_slowstart: float = Field(default=0.05, ge=0, le=1)
 
     @model_validator(mode="after")
     def _stage_graph(self) -> Job:

@@ -77,6 +77,9 @@ class JobFactory:
             run.deps_left = len(deps)
             for dep in deps:
                 by_name[dep].children.append(run)
+                run.parents.append(by_name[dep])
+            if deps and job.type == "mapreduce":
+                run.slow_start = job.reduce_slowstart
             run.pending.extend(range(run.tasks))  # requested once the stage is released
         app_id = next(self._ids)
         return Application(

@@ -34,9 +34,12 @@ class StageRun:
         "memory_mb",
         "name",
         "output_gb_per_task",
+        "parents",
         "pending",
         "released",
         "running",
+        "shuffle_wait",
+        "slow_start",
         "tasks",
         "vcores",
     )
@@ -69,6 +72,9 @@ class StageRun:
         self.done = 0
         self.deps_left = 0
         self.children: list[StageRun] = []
+        self.parents: list[StageRun] = []
+        self.slow_start: float | None = None  # fraction of parents' tasks done to start early
+        self.shuffle_wait: list[Container] = []  # started early, waiting for the parents
 
     @property
     def complete(self) -> bool:
@@ -179,12 +185,31 @@ class Application:
         return mb, vc
 
     def release_stages(self) -> None:
-        """Make every stage without unfinished dependencies ready, in stage order."""
-        self.ready = [s for s in self.stages if s.deps_left == 0 and not s.complete]
+        """Make ready, in stage order, every unfinished stage whose dependencies are done, or,
+        with MapReduce slow-start, whose parents have finished enough of their tasks."""
+        self.ready = [s for s in self.stages if not s.complete and _startable(s)]
+
+    @property
+    def slow_start_waiting(self) -> bool:
+        """Whether some stage may still be released early by slow-start."""
+        return any(
+            s.slow_start is not None and s.deps_left > 0 and s not in self.ready
+            for s in self.stages
+        )
 
     def all_done(self) -> bool:
         """Every stage has finished."""
         return all(s.complete for s in self.stages)
+
+
+def _startable(stage: StageRun) -> bool:
+    if stage.deps_left == 0:
+        return True
+    if stage.slow_start is None:
+        return False
+    total = sum(p.tasks for p in stage.parents)
+    done = sum(p.done for p in stage.parents)
+    return total > 0 and done >= stage.slow_start * total
 
 
 class Container:

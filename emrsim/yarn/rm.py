@@ -393,9 +393,13 @@ class ResourceManager:
                 attempt=attempt + 1,
                 memory_mb=memory_mb,
                 vcores=vcores,
+                waits_for_inputs=stage.deps_left > 0,
                 why=self.scheduler.explain(queue, self.cluster_mb, self.cluster_vcores),
             )
-        call_at(self.env, stage.durations[task], lambda: self._task_done(container))
+        if stage.deps_left > 0:
+            stage.shuffle_wait.append(container)  # slow-start: holds its container, waits
+        else:
+            self._start_task(container)
 
     def _account(
         self, queue: QueueRun, app: Application, memory_mb: int, vcores: int, containers: int
@@ -421,6 +425,14 @@ class ResourceManager:
         self._account(queue, app, -container.memory_mb, -container.vcores, -1)
         if container.stage is not None:
             container.stage.running -= 1
+            if container in container.stage.shuffle_wait:
+                container.stage.shuffle_wait.remove(container)
+
+    def _start_task(self, container: Container) -> None:
+        """The task in ``container`` starts its work (at once, or when its inputs are ready)."""
+        stage = container.stage
+        assert stage is not None
+        call_at(self.env, stage.durations[container.task], lambda: self._task_done(container))
 
     def _task_done(self, container: Container) -> None:
         if not container.live:
@@ -442,11 +454,25 @@ class ResourceManager:
             if stage.complete:
                 for child in stage.children:
                     child.deps_left -= 1
+                    if child.deps_left == 0:
+                        # Reducers started early (slow-start) begin their work now.
+                        for waiting in sorted(child.shuffle_wait, key=lambda c: c.id):
+                            self.recorder.event(
+                                now,
+                                "container_inputs_ready",
+                                app=app.id,
+                                container=waiting.id,
+                                stage=child.name,
+                            )
+                            self._start_task(waiting)
+                        child.shuffle_wait.clear()
                 if not self._release_stages(app):
                     return
                 if app.all_done():
                     self._end_app(app, FINISHED, "")
                     return
+                self._wants(app)
+            elif app.slow_start_waiting and self._release_stages(app):
                 self._wants(app)
         else:
             self.counts.failed += 1
