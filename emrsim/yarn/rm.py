@@ -27,8 +27,8 @@ from emrsim.yarn.apps import (
     Container,
     StageRun,
 )
+from emrsim.yarn.monitor import PreemptionMonitor
 from emrsim.yarn.nodes import NodeManager
-from emrsim.yarn.preemption import QueueDemand, to_preempt
 from emrsim.yarn.queues import QueueConfig
 from emrsim.yarn.scheduler import QueueRun, Scheduler
 
@@ -101,10 +101,10 @@ class ResourceManager:
         self._next_container = 1
         self.on_output: Callable[[Container], bool] | None = None
         self.on_input: Callable[[StageRun], str] | None = None
-        self.preemption = preemption if preemption is not None and preemption.enabled else None
-        self._monitor_on = False
-        self._marked: dict[Container, float] = {}  # container -> when it was marked
         self.preempted: dict[str, int] = {q.config.name: 0 for q in self.queues}
+        self.monitor: PreemptionMonitor | None = None
+        if preemption is not None and preemption.enabled:
+            self.monitor = PreemptionMonitor(self, preemption)
 
     # ----------------------------------------------------------------------------- nodes
     def add_node(self, instance: Instance, memory_mb: int, vcores: int, am_ok: bool) -> None:
@@ -222,79 +222,10 @@ class ResourceManager:
 
     # ------------------------------------------------------------------- preemption
     def _start_monitor(self) -> None:
-        """Run the preemption monitor while some queue has requests waiting."""
-        if self.preemption is None or self._monitor_on:
-            return
-        if any(q.demand or q.waiting for q in self.queues):
-            self._monitor_on = True
-            call_at(self.env, self.preemption.monitoring_interval, self._preemption_round)
+        if self.monitor is not None:
+            self.monitor.start()
 
-    def _pending_mb(self, queue: QueueRun) -> float:
-        pending = sum(a.pending_resources()[0] for a in queue.demand)
-        return pending + sum(a.am_mb for a in queue.waiting)
-
-    def _preemption_round(self) -> None:
-        self._monitor_on = False
-        settings = self.preemption
-        assert settings is not None
-        now = self.env.now
-        total = float(self.cluster_mb)
-        demands = [
-            QueueDemand(
-                q.config.capacity_frac * total,
-                q.config.max_frac * total,
-                float(q.used_mb),
-                self._pending_mb(q),
-            )
-            for q in self.queues
-        ]
-        amounts = to_preempt(
-            demands,
-            total,
-            max_ignored_over_capacity=settings.max_ignored_over_capacity,
-            natural_termination_factor=settings.natural_termination_factor,
-            total_preemption_per_round=settings.total_preemption_per_round,
-        )
-        over = {q.config.name for q, amount in zip(self.queues, amounts, strict=True) if amount}
-        # Kill what was marked long enough ago, if its queue is still over its ideal share.
-        for container, marked_s in sorted(self._marked.items(), key=lambda kv: kv[0].id):
-            if not container.live:
-                del self._marked[container]
-            elif now - marked_s >= settings.max_wait_before_kill - 1e-9:
-                del self._marked[container]
-                if container.app.queue in over:
-                    self._preempt(container, demands, amounts)
-        # Mark new containers: youngest applications first, youngest containers first, AMs last.
-        for queue, amount in zip(self.queues, amounts, strict=True):
-            if amount <= 0:
-                continue
-            already = sum(c.memory_mb for c in self._marked if c.app.queue == queue.config.name)
-            need = amount - already
-            apps = sorted((a for a in queue.demand), key=lambda a: -a.id)
-            for app in apps:
-                for container in sorted(app.containers, key=lambda c: -c.id):
-                    if need <= 0:
-                        break
-                    if container.is_am or container in self._marked:
-                        continue
-                    self._marked[container] = now
-                    need -= container.memory_mb
-                    self.recorder.event(
-                        now,
-                        "container_marked_for_preemption",
-                        container=container.id,
-                        app=app.id,
-                        queue=queue.config.name,
-                    )
-        if self._marked or any(amounts):
-            self._monitor_on = True
-            call_at(self.env, settings.monitoring_interval, self._preemption_round)
-        else:
-            self._start_monitor()
-
-    def _preempt(
-        self, container: Container, demands: list[QueueDemand], amounts: list[float]
-    ) -> None:
+    def preempt(self, container: Container, why: str) -> None:
         """Kill a container to give its resources back to a queue below its share."""
         app = container.app
         self._release(container)
@@ -302,19 +233,13 @@ class ResourceManager:
         self.preempted[app.queue] = self.preempted.get(app.queue, 0) + 1
         if container.stage is not None:
             container.stage.pending.appendleft(container.task)  # rerun; not a failed attempt
-        starving = [
-            q.config.name
-            for q, d in zip(self.queues, demands, strict=True)
-            if d.pending_mb > 0 and d.used_mb < d.guaranteed_mb
-        ]
         self.recorder.event(
             self.env.now,
             "container_preempted",
             container=container.id,
             app=app.id,
             queue=app.queue,
-            why=f"{app.queue} holds more than its ideal share; "
-            f"{', '.join(starving) or 'another queue'} is below its guarantee with requests",
+            why=why,
         )
         self._wants(app)
 
