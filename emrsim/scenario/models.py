@@ -147,10 +147,14 @@ class SpotMarket(Frozen):
 
 # ------------------------------------------------------------------------------------ yarn
 class Resources(Frozen):
-    """An amount of YARN resources (fair scheduler minResources / maxResources)."""
+    """An amount of YARN resources (fair scheduler minResources / maxResources).
+
+    A resource left out is unconstrained: 0 in min_resources, unlimited in max_resources (as
+    Hadoop parses a maxResources value without it).
+    """
 
     memory_mb: int = Field(ge=0)
-    vcores: int = Field(default=0, ge=0)
+    vcores: int | None = Field(default=None, ge=0)
 
 
 class Queue(Frozen):

@@ -68,9 +68,17 @@ def _walk(queues: list[Queue], prefix: str, where: Path) -> Iterator[_Spec]:
 
 
 def _specs(scenario: Scenario) -> list[_Spec]:
+    """Every queue below the root. A top-level queue named ``root`` is the root itself (as in
+    fair-scheduler.xml): its children are the top-level queues, its settings the root's."""
     queues = scenario.yarn.queues or []
     specs = list(_walk(queues, "", ("yarn", "queues")))
-    return [_Spec(s.path.removeprefix(f"{ROOT}."), s.queue, s.where) for s in specs]
+    return [
+        _Spec(s.path.removeprefix(f"{ROOT}."), s.queue, s.where) for s in specs if s.path != ROOT
+    ]
+
+
+def _root_spec(scenario: Scenario) -> Queue | None:
+    return next((q for q in scenario.yarn.queues or [] if q.name == ROOT), None)
 
 
 def _parent(path: str) -> str:
@@ -84,6 +92,17 @@ def queue_problems(scenario: Scenario) -> list[Problem]:
         return []
     specs = _specs(scenario)
     problems: list[Problem] = []
+    for i, q in enumerate(yarn.queues):
+        if q.name != ROOT:
+            continue
+        for key in (*_CAPACITY_KEYS, *_FAIR_KEYS[:-1]):
+            if getattr(q, key) is not None:
+                problems.append(
+                    Problem(
+                        ("yarn", "queues", i, key),
+                        "the root queue takes only scheduling_policy and child queues",
+                    )
+                )
     if yarn.scheduler == "fifo":
         if [s.path for s in specs] != ["default"]:
             problems.append(
@@ -120,7 +139,8 @@ def queue_problems(scenario: Scenario) -> list[Problem]:
             and q.max_resources
             and (
                 q.min_resources.memory_mb > q.max_resources.memory_mb
-                or q.min_resources.vcores > q.max_resources.vcores
+                or (q.min_resources.vcores or 0)
+                > (UNLIMITED if q.max_resources.vcores is None else q.max_resources.vcores)
             )
         ):
             problems.append(Problem((*s.where, "min_resources"), "must not exceed max_resources"))
@@ -161,6 +181,8 @@ def build_queues(scenario: Scenario) -> list[QueueConfig]:
     # Fair scheduler: the root and every queue without scheduling_policy use the default policy
     # (defaultQueueSchedulingPolicy, itself fair by default).
     default_policy = yarn.default_scheduling_policy
+    root_spec = _root_spec(scenario)
+    root_policy = (root_spec.scheduling_policy if root_spec else None) or default_policy
     root = QueueConfig(
         ROOT,
         1.0,
@@ -169,7 +191,7 @@ def build_queues(scenario: Scenario) -> list[QueueConfig]:
         None,
         parent=None,
         leaf=False,
-        ordering=default_policy if fair else "fifo",
+        ordering=root_policy if fair else "fifo",
     )
     out = [root]
     resolved = {ROOT: root}
@@ -191,9 +213,13 @@ def build_queues(scenario: Scenario) -> list[QueueConfig]:
             ordering=(q.scheduling_policy or default_policy) if fair else q.ordering_policy,
             weight=q.weight or 1.0,
             min_memory_mb=q.min_resources.memory_mb if q.min_resources else 0.0,
-            min_vcores=q.min_resources.vcores if q.min_resources else 0.0,
+            min_vcores=(q.min_resources.vcores or 0) if q.min_resources else 0.0,
             max_memory_mb=q.max_resources.memory_mb if q.max_resources else UNLIMITED,
-            max_vcores=q.max_resources.vcores if q.max_resources else UNLIMITED,
+            max_vcores=(
+                UNLIMITED
+                if q.max_resources is None or q.max_resources.vcores is None
+                else q.max_resources.vcores
+            ),
             max_running_apps=(
                 UNLIMITED if q.max_running_apps is None else float(q.max_running_apps)
             ),
@@ -202,8 +228,21 @@ def build_queues(scenario: Scenario) -> list[QueueConfig]:
         )
         resolved[s.path] = config
         out.append(config)
+    # Parents before children, siblings in configuration order (a dotted child may be listed
+    # before its parent in the file).
     order = {s.path: i for i, s in enumerate(specs)}
-    return [root, *sorted(out[1:], key=lambda c: order[c.name])]
+    children: dict[str, list[QueueConfig]] = {}
+    for config in sorted(out[1:], key=lambda c: order[c.name]):
+        children.setdefault(config.parent or ROOT, []).append(config)
+    ordered: list[QueueConfig] = []
+
+    def visit(config: QueueConfig) -> None:
+        ordered.append(config)
+        for child in children.get(config.name, []):
+            visit(child)
+
+    visit(root)
+    return ordered
 
 
 def leaf_names(scenario: Scenario) -> dict[str, str]:

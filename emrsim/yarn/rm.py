@@ -203,7 +203,9 @@ class ResourceManager:
             if request is None:
                 continue
             memory_mb, vcores, stage = request
-            if not scheduler.may_allocate(queue, app, memory_mb, vcores, self.cluster_mb):
+            if not scheduler.may_allocate(
+                queue, app, memory_mb, vcores, self.cluster_mb, self.cluster_vcores
+            ):
                 continue
             is_am = stage is None
             if any(

@@ -36,6 +36,7 @@ class QueueRun:
         "used_vcores",
         "users",
         "users_active",
+        "users_vcores",
         "vcores",
         "waiting",
     )
@@ -53,6 +54,7 @@ class QueueRun:
         self.am_used_mb = 0
         self.users: dict[str, int] = {}  # memory held per user (leaves)
         self.users_active: dict[str, int] = {}  # outstanding apps per user (leaves)
+        self.users_vcores: dict[str, int] = {}  # vcores held per user (leaves)
         self.running = 0
         self.containers = TimeAverage()
         self.memory = TimeAverage()
@@ -214,6 +216,7 @@ class Scheduler:
         memory_mb: int,
         vcores: int,
         cluster_mb: float,
+        cluster_vc: float = 0.0,
     ) -> bool:
         """Whether the queue limits on the path from ``leaf`` to the root allow a container."""
         if self.kind == "fair":
@@ -224,19 +227,31 @@ class Scheduler:
                 if queue.used_vcores + vcores > c.max_vcores + 1e-9:
                     return False
             return True
+        if self.check_vcores:
+            # DominantResourceCalculator: limits compare dominant shares (both resources).
+            def eq(mb: float, vc: float) -> float:
+                return dominant_share(mb, vc, cluster_mb, cluster_vc) * cluster_mb
+
+            queue_used = eq(leaf.used_mb, leaf.used_vcores)
+            user_used = eq(leaf.users.get(app.user, 0), leaf.users_vcores.get(app.user, 0))
+            request = eq(memory_mb, vcores)
+        else:
+            queue_used = leaf.used_mb
+            user_used = leaf.users.get(app.user, 0)
+            request = memory_mb
         if not may_allocate(
-            leaf.config,
-            cluster_mb,
-            leaf.used_mb,
-            leaf.users.get(app.user, 0),
-            memory_mb,
-            leaf.active_users,
+            leaf.config, cluster_mb, queue_used, user_used, request, leaf.active_users
         ):
             return False
         for queue in leaf.lineage():
             if queue is leaf or queue.parent is None:
                 continue
-            if queue.used_mb + memory_mb > queue.config.max_frac * cluster_mb + 1e-9:
+            used = (
+                eq(queue.used_mb + memory_mb, queue.used_vcores + vcores)
+                if self.check_vcores
+                else queue.used_mb + memory_mb
+            )
+            if used > queue.config.max_frac * cluster_mb + 1e-9:
                 return False
         return True
 
@@ -294,6 +309,7 @@ class Scheduler:
         app.used_mb += memory_mb
         app.used_vcores += vcores
         leaf.users[app.user] = leaf.users.get(app.user, 0) + memory_mb
+        leaf.users_vcores[app.user] = leaf.users_vcores.get(app.user, 0) + vcores
         for queue in leaf.lineage():
             queue.used_mb += memory_mb
             queue.used_vcores += vcores
