@@ -7,13 +7,16 @@ import difflib
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
 
 from emrsim.scenario.models import Scenario
 from emrsim.scenario.source import Path, Problem, ScenarioError, SourceMap, parse_yaml
+
+if TYPE_CHECKING:
+    from emrsim.yarn.xml_import import XmlImport
 
 
 def load_scenario(
@@ -30,16 +33,23 @@ def load_scenario(
         raise ScenarioError(source, [Problem((), "no such file")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(source, [Problem((), f"cannot read the file: {exc}")]) from None
-    return scenario_from_text(text, source, overrides, check=check)
+    base_dir = FsPath(path).parent
+    return scenario_from_text(text, source, overrides, check=check, base_dir=base_dir)
 
 
 def scenario_from_text(
-    text: str, source: str = "<scenario>", overrides: Sequence[str] = (), *, check: bool = True
+    text: str,
+    source: str = "<scenario>",
+    overrides: Sequence[str] = (),
+    *,
+    check: bool = True,
+    base_dir: str | FsPath | None = None,
 ) -> Scenario:
-    """Like :func:`load_scenario`, from YAML text."""
+    """Like :func:`load_scenario`, from YAML text; ``yarn.from_xml`` is relative to
+    ``base_dir`` (default: the current directory)."""
     data, sources = parse_yaml(text, source)
     data = apply_overrides(data, overrides, source, sources)
-    return scenario_from_data(data, source, sources, check=check)
+    return scenario_from_data(data, source, sources, check=check, base_dir=base_dir)
 
 
 def scenario_from_data(
@@ -48,22 +58,122 @@ def scenario_from_data(
     sources: SourceMap | None = None,
     *,
     check: bool = True,
+    base_dir: str | FsPath | None = None,
 ) -> Scenario:
-    """Validate plain data (as read from YAML) into a :class:`Scenario`."""
+    """Validate plain data (as read from YAML) into a :class:`Scenario`.
+
+    A ``yarn.from_xml`` file (relative to ``base_dir``, default the current directory) is
+    imported first: its scheduler and queues replace the key (see :mod:`emrsim.yarn.xml_import`).
+    """
     sources = sources or SourceMap()
     if not isinstance(data, dict):
         raise ScenarioError(source, [Problem((), "a scenario must be a mapping of keys")], sources)
+    data, imported = _import_xml(data, source, sources, base_dir)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(source, _problems(exc, data), sources) from None
+        problems = _xml_problems(_problems(exc, data), imported)
+        raise ScenarioError(source, problems, sources) from None
     if check:
         from emrsim.scenario.checks import check_scenario
 
         problems = check_scenario(scenario)
+        if not problems and imported is not None:
+            from emrsim.yarn.xml_import import scenario_problems
+
+            name, result = imported
+            problems = [
+                Problem(FROM_XML, _at(name, p.line, p.message))
+                for p in scenario_problems(result, scenario)
+            ]
         if problems:
-            raise ScenarioError(source, problems, sources)
+            raise ScenarioError(source, _xml_problems(problems, imported), sources)
     return scenario
+
+
+# ------------------------------------------------------------------------ yarn.from_xml
+FROM_XML: Path = ("yarn", "from_xml")
+
+
+def _at(name: str, line: int | None, message: str) -> str:
+    return f"{name}:{line}: {message}" if line is not None else f"{name}: {message}"
+
+
+def _import_xml(
+    data: dict[str, Any], source: str, sources: SourceMap, base_dir: str | FsPath | None
+) -> tuple[dict[str, Any], tuple[str, XmlImport] | None]:
+    """Replace ``yarn.from_xml`` by the scheduler and queues the file configures."""
+    yarn = data.get("yarn")
+    if not isinstance(yarn, dict) or yarn.get("from_xml") is None:
+        return data, None
+    from emrsim.yarn.xml_import import XmlImportError, import_scheduler_xml
+
+    def fail(messages: list[str]) -> ScenarioError:
+        return ScenarioError(source, [Problem(FROM_XML, m) for m in messages], sources)
+
+    name = yarn["from_xml"]
+    if not isinstance(name, str) or not name.strip():
+        raise fail(
+            [
+                "must be the path of a capacity-scheduler.xml or of a Fair Scheduler "
+                f"allocation file (got {name!r})"
+            ]
+        )
+    if yarn.get("queues") is not None:
+        raise fail(["give queues or from_xml, not both"])
+    path = FsPath(name)
+    if not path.is_absolute():
+        path = (FsPath(base_dir) if base_dir is not None else FsPath.cwd()) / path
+    try:
+        result = import_scheduler_xml(path)
+    except XmlImportError as exc:
+        messages = [_at(name, p.line, p.message) for p in exc.problems]
+        if any(p.message == "no such file" for p in exc.problems):
+            messages = [f"{name}: no such file (looked for {path})"]
+        raise fail(messages) from None
+    conflicts = []
+    for key, value in result.yarn.items():
+        if key == "queues" or key not in yarn or yarn[key] == value:
+            continue
+        if key == "scheduler":
+            conflicts.append(
+                f"the scenario says scheduler: {yarn[key]} but {name} configures the "
+                f"{value} scheduler; remove yarn.scheduler"
+            )
+        else:
+            origin = result.origin((key,))
+            what = _at(name, origin.line, origin.key) if origin else name
+            conflicts.append(
+                f"yarn.{key} is {yarn[key]!r} in the scenario but {what} sets {value!r}; "
+                "give it in one place"
+            )
+    if conflicts:
+        raise fail(conflicts)
+    merged = {k: v for k, v in yarn.items() if k != "from_xml"}
+    merged.update(result.yarn)
+    return {**data, "yarn": merged}, (name, result)
+
+
+def _xml_problems(problems: list[Problem], imported: tuple[str, XmlImport] | None) -> list[Problem]:
+    """Problems found in imported queues, re-pointed at ``yarn.from_xml`` and the XML line."""
+    if imported is None:
+        return problems
+    name, result = imported
+    out: list[Problem] = []
+    for problem in problems:
+        path = problem.path
+        rel = path[1:] if path[:1] == ("yarn",) else ()
+        from_file = rel[:1] == ("queues",) or (len(rel) == 1 and rel in result.origins)
+        if from_file:
+            origin = result.origin(rel)
+            key = origin.key if origin else "the imported queues"
+            line = origin.line if origin else None
+            problem = Problem(
+                FROM_XML, _at(name, line, f"{key}: {result.xml_message(problem.message)}")
+            )
+        if problem not in out:
+            out.append(problem)
+    return out
 
 
 # ------------------------------------------------------------------------------- overrides
