@@ -22,7 +22,8 @@ def water_fill(
 ) -> list[float]:
     """Shares of ``total`` by weight, each at least its min and at most its max.
 
-    When the mins alone exceed ``total`` they are scaled down to fit, as Hadoop does.
+    When the mins alone exceed ``total`` they are scaled down to fit it (emrsim's choice: Hadoop's
+    ComputeFairShares keeps every min, so its shares may add up to more than the total).
     """
     n = len(weights)
     if n == 0:

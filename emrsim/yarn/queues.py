@@ -251,13 +251,15 @@ def leaf_names(scenario: Scenario) -> dict[str, str]:
     A leaf answers to its full dotted name, to ``root.`` + that, and to its last part when no
     other leaf has the same last part (as the capacity scheduler allows).
     """
-    leaves = [c.name for c in build_queues(scenario) if c.leaf]
+    configs = build_queues(scenario)
+    leaves = [c.name for c in configs if c.leaf]
+    parents = {c.name for c in configs if not c.leaf}
     names: dict[str, str] = {}
     for leaf in leaves:
         names[leaf] = leaf
         names[f"{ROOT}.{leaf}"] = leaf
     shorts = [leaf.rsplit(".", 1)[-1] for leaf in leaves]
     for leaf, short in zip(leaves, shorts, strict=True):
-        if shorts.count(short) == 1:
+        if shorts.count(short) == 1 and short not in parents:
             names.setdefault(short, leaf)
     return names

@@ -102,13 +102,10 @@ class Scheduler:
         demand: dict[QueueRun, tuple[float, float]] = {}
         for leaf in self.leaves:
             mb, vc = float(leaf.used_mb), float(leaf.used_vcores)
-            for app in leaf.demand:
-                pmb, pvc = app.pending_resources()
+            for app in (*leaf.demand, *leaf.waiting):
+                pmb, pvc = _prospective_demand(app)
                 mb += pmb
                 vc += pvc
-            for app in leaf.waiting:
-                mb += app.am_mb
-                vc += app.am_vcores
             for queue in leaf.lineage():
                 old = demand.get(queue, (0.0, 0.0))
                 demand[queue] = (old[0] + mb, old[1] + vc)
@@ -317,6 +314,20 @@ class Scheduler:
             queue.containers.set(now, queue.running)
             queue.memory.set(now, queue.used_mb)
             queue.vcores.set(now, queue.used_vcores)
+
+
+def _prospective_demand(app: Application) -> tuple[int, int]:
+    """What an application wants now and as soon as its AM runs: the AM if not running, plus
+    every waiting task of its released stages (the fair scheduler's demand, without the lag of
+    the AM's first requests)."""
+    mb = vc = 0
+    if app.has_am and app.am_container is None:
+        mb, vc = app.am_mb, app.am_vcores
+    for stage in app.ready:
+        n = len(stage.pending)
+        mb += n * stage.memory_mb
+        vc += n * stage.vcores
+    return mb, vc
 
 
 def _app_id(app: Application) -> int:

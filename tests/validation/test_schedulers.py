@@ -316,12 +316,6 @@ def test_min_resources_honoured_once_containers_turn_over() -> None:
     assert all_completed(result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Scheduler.begin_pass snapshots demand before the pass activates newly "
-    "submitted apps (a waiting app counts only its AM), so in the first pass x's demand is 0, "
-    "it is not 'needy', and the first wave is split 15/45 by weight alone",
-)
 def test_min_resources_honoured_from_the_first_pass() -> None:
     """Same as above, in the first wave: x must hold at least its min share (24 slots)."""
     _, _, watch = simulate(_min_share_scenario(), running("x", "y"))
@@ -360,14 +354,8 @@ def test_max_resources_is_never_exceeded() -> None:
     assert all_completed(result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: max_resources without vcores means a cap of 0 vcores (Resources.vcores "
-    "defaults to 0), so the queue can never run a container and the run stalls; Hadoop's "
-    "maxResources leaves unspecified resources unlimited (parseResourceConfigValue(value, "
-    "Long.MAX_VALUE))",
-)
 def test_max_resources_memory_only_caps_memory_alone() -> None:
+    """maxResources without vcores leaves vcores unlimited, as Hadoop parses it."""
     result, watch, peak = _max_share_run({"memory_mb": 10 * SLOT_MB})
     assert peak[0] == 10 * SLOT_MB
     assert watch.at(500.0) == (50, 10)
@@ -422,9 +410,10 @@ def test_lone_queue_grows_to_its_ceiling(ulf: float, users: list[str], expected:
 
 def test_no_preemption_busy_queue_waits_for_containers_to_end() -> None:
     """a (user limit factor 2) fills its 60% ceiling at t=1 with 1000 s tasks; b (guarantee
-    70%) arrives at t=101 and gets only the 40 idle slots. Without preemption nothing of a's is
-    taken away: b stays below its guarantee until a's first containers end at t=1001, then the
-    freed slots go to the queue furthest below its guarantee until a 30 / b 70."""
+    70%) arrives at t=101 and gets only the 40 idle slots. Without preemption (the default)
+    nothing of a's is taken away: b stays below its guarantee until a's first containers end
+    at t=1001, then the freed slots go to the queue furthest below its guarantee until a 30 /
+    b 70."""
     streams = [
         stream("a", "a", "ua", tasks=400),
         stream("b", "b", "ub", tasks=400, start=100.0),
@@ -532,6 +521,16 @@ def test_dotted_names_give_the_same_run_as_nested_queues() -> None:
     assert all_completed(nested)
 
 
+def test_dotted_children_may_be_listed_before_their_parents() -> None:
+    child_first = {**DOTTED, "queues": list(reversed(DOTTED["queues"]))}
+    busy = ["nightly", "adhoc", "other"]
+    nested, w_nested = _hierarchy_run(NESTED, busy)
+    dotted, w_dotted = _hierarchy_run(child_first, busy)
+    assert all_completed(dotted)
+    assert w_nested.settled == w_dotted.settled
+    assert nested.jobs == dotted.jobs
+
+
 def _leaf(sim: Simulation, name: str) -> QueueRun:
     return sim.rm.queue_by_name[name]
 
@@ -547,13 +546,6 @@ def test_short_and_full_leaf_names_reach_the_same_queue() -> None:
     assert all_completed(result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a top-level queue named 'root' (how fair-scheduler.xml configures the root, "
-    "e.g. its schedulingPolicy) is neither recognised as the root nor rejected: it becomes a "
-    "second 'root' leaf, its children hang below it, are never offered resources, and the "
-    "run stalls",
-)
 def test_queue_named_root_configures_the_root() -> None:
     yarn = {
         "scheduler": "fair",
@@ -568,21 +560,21 @@ def test_queue_named_root_configures_the_root() -> None:
     assert all_completed(result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DOUBTFUL (documented simplification in emrsim/yarn/policy.py: limits are checked "
-    "on memory): with the DominantResourceCalculator Hadoop compares the user limit by "
-    "dominant share, so a vcore-heavy user stops at 2 containers here; emrsim allows 3",
-)
-def test_capacity_user_limit_uses_the_dominant_resource() -> None:
-    """Capacity + DominantResourceCalculator, queue a 50% (user limit factor 1), b idle; one
-    user's tasks <3 vcores, 1 GB> on 9 vcores / 18 GB. The user limit is 50% of the cluster by
-    dominant share (4.5 vcores): after 2 tasks the user holds 6/9 > 1/2 and gets no more."""
+@pytest.mark.parametrize(("calculator", "expected"), [("drf", 2), ("memory", 10)])
+def test_capacity_user_limit_by_resource_calculator(calculator: str, expected: int) -> None:
+    """Capacity scheduler, queue a 50% (user limit factor 1), b idle; one user's tasks
+    <3 vcores, 1 GB> on 9 vcores / 18 GB.
+    - DominantResourceCalculator: the user limit (50% of the cluster) compares dominant
+      shares: after 2 tasks the user holds 6/9 > 1/2 and gets no more (LeafQueue
+      .canAssignToUser checks the usage before the request);
+    - memory calculator: the limit is 9216 MB; at 9 tasks the user holds exactly 9216 MB, not
+      over it, so a 10th is granted; vcores are not counted (30 on a 9-vcore node)."""
     yarn = {
         "scheduler": "capacity",
-        "resource_calculator": "drf",
+        "resource_calculator": calculator,
         "queues": [{"name": "a", "capacity": 50}, {"name": "b", "capacity": 50}],
     }
     s = scenario(yarn, [stream("a", "a", "alice", *B_TASK, tasks=30)], DRF_MB, DRF_VCORES)
-    _, _, watch = simulate(s, running("a"))
-    assert watch.at(500.0) == (2,)
+    _, result, watch = simulate(s, running("a"))
+    assert watch.at(500.0) == (expected,)
+    assert all_completed(result)
