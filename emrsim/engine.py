@@ -32,7 +32,8 @@ from emrsim.workload.distributions import sample
 from emrsim.workload.jobs import JobFactory
 from emrsim.workload.steps import StepRun, StepRunner
 from emrsim.workload.streams import StreamRun
-from emrsim.yarn.apps import Application, Container, StageRun
+from emrsim.yarn.apps import Application, StageRun
+from emrsim.yarn.nodes import NodeManager
 from emrsim.yarn.queues import build_queues, leaf_names
 from emrsim.yarn.rm import ResourceManager
 from emrsim.yarn.sizing import am_node_filter
@@ -61,7 +62,7 @@ class Simulation:
         self.ready_s: float | None = None
         self.terminated_s: float | None = None
         self.stalled = False
-        self.warnings: list[str] = []
+        self.warnings: list[str] = list(s.yarn.import_notes)  # what yarn.from_xml dropped
         self._stop = env.event()
         self._idle_token = 0
         self._idle_since: float | None = None
@@ -361,10 +362,9 @@ class Simulation:
             self.steps.app_ended(step, app)
         self._work_changed()
 
-    def _write_output(self, container: Container) -> bool:
-        stage = container.stage
-        assert stage is not None
-        node = container.node.instance
+    def _write_output(self, stage: StageRun, node_manager: NodeManager) -> bool:
+        """A task of ``stage`` on ``node_manager`` writes its share of the stage's output."""
+        node = node_manager.instance
         writer = node.index if node.role is Role.CORE else None
         ok = self.hdfs.write(stage.output_gb_per_task, writer)
         self._track_hdfs()

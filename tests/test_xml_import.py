@@ -7,6 +7,7 @@ Variants are written to temporary directories; nothing here reads outside tests/
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -568,3 +569,42 @@ def test_disable_preemption_needs_preemption_off(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as info:
         load_scenario(on)
     assert "root.b.disable_preemption: with yarn.preemption on" in info.value.render()
+
+
+# ------------------------------------------------------------- dropped keys reach the run
+def _run_json_warnings(path: Path) -> list[str]:
+    proc = run_cli("run", str(path), "--json", "--replications", "1")
+    assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
+    return json.loads(proc.stdout)["warnings"]
+
+
+def test_dropped_keys_are_run_warnings(tmp_path: Path) -> None:
+    (tmp_path / "cs.xml").write_text(
+        two_queues("50", "50", (CS + "root.a.acl_submit_applications", "alice")), encoding="utf-8"
+    )
+    path = write_scenario(tmp_path, "cs.xml", queue="a")
+    notes = load_scenario(path).yarn.import_notes
+    assert len(notes) == 1 and notes[0].startswith("cs.xml:")
+    assert f"{CS}root.a.acl_submit_applications: dropped: access control" in notes[0]
+    assert notes[0] in _run_json_warnings(path)
+    # A file with nothing dropped gives no such warning.
+    shutil.copy(CAPACITY_XML, tmp_path / "clean.xml")
+    clean = write_scenario(tmp_path, "clean.xml", "clean.yaml")
+    assert load_scenario(clean).yarn.import_notes == []
+    assert not [w for w in _run_json_warnings(clean) if "clean.xml" in w or "dropped" in w]
+
+
+def test_import_notes_are_the_loaders(tmp_path: Path) -> None:
+    shutil.copy(CAPACITY_XML, tmp_path / "cs.xml")
+    path = write_scenario(tmp_path, "cs.xml", extra="  import_notes: [hand-written]\n")
+    with pytest.raises(ScenarioError, match=r"yarn\.import_notes is filled from cs\.xml"):
+        load_scenario(path)
+
+
+def test_a_rejected_queue_name_does_not_hide_a_missing_capacity(tmp_path: Path) -> None:
+    found = rejection(
+        tmp_path,
+        configuration((CS + "root.queues", "a,b!,c"), (CS + "root.a.capacity", "100")),
+    )
+    assert "queue name 'b!' may contain only letters" in found
+    assert f"{CS}root.c.capacity is missing" in found

@@ -33,7 +33,11 @@ def collect(sim: Simulation) -> RunResult:
         "cluster_state": sim.state,
         "state_change_reason": sim.state_reason,
         "cost_usd": costs,
-        "jobs": _job_stats(jobs),
+        "jobs": {
+            **_job_stats(jobs),
+            # finished tasks run again because a lost node held their shuffle output
+            "shuffle_recomputed_tasks": sim.rm.masters.shuffle_recomputed_tasks,
+        },
         "steps": [
             {"name": s.name, "state": s.state, "start_s": s.start_s, "end_s": s.end_s}
             for s in steps

@@ -55,8 +55,6 @@ def _unsupported(s: Scenario) -> Iterator[Problem]:
         yield Problem(("spot_market", "interruptions"), f"spot interruptions: {NOT_YET}")
     if s.scaling.managed is not None:
         yield Problem(("scaling", "managed"), f"managed scaling: {NOT_YET}")
-    if s.yarn.preemption.enabled and s.yarn.scheduler == "fair":
-        yield Problem(("yarn", "preemption"), f"fair scheduler preemption: {NOT_YET}")
     if s.yarn.preemption.enabled and s.yarn.scheduler == "fifo":
         yield Problem(("yarn", "preemption"), "preemption needs queues: use scheduler: capacity")
     if s.yarn.from_xml is not None:
@@ -71,11 +69,48 @@ def _unsupported(s: Scenario) -> Iterator[Problem]:
         yield Problem(("workload", "traces", i), f"{trace.format} trace replay: {NOT_YET}")
     for where, job in _jobs(s):
         if job.type == "spark":
-            yield Problem(
-                (*where, "type"), f"spark jobs (executors): {NOT_YET}; use mapreduce or container"
-            )
+            yield from _spark_job(where, job)
         elif job.executors is not None:
             yield Problem((*where, "executors"), "executors are for spark jobs only")
+
+
+def _spark_job(where: Path, job: Job) -> Iterator[Problem]:
+    """A Spark job names its executors, has an AM (its driver) and sizes no task containers."""
+    if job.am == "none":
+        yield Problem(
+            (*where, "am"),
+            "a spark application always has an AM (its driver in cluster mode, the "
+            "ExecutorLauncher in client mode): give its size or leave am out",
+        )
+    for k, stage in enumerate(job.stages):
+        if stage.container is not None:
+            yield Problem(
+                (*where, "stages", k, "container"),
+                "spark tasks run in executor slots, not containers of their own: "
+                "size the executors (executors.memory_mb, executors.vcores) instead",
+            )
+    executors = job.executors
+    if executors is None:
+        yield Problem(
+            where,
+            "a spark job needs executors: {count: N, memory_mb: .., vcores: ..} or "
+            "{dynamic: {min: .., max: ..}, memory_mb: .., vcores: ..}",
+        )
+        return
+    if (executors.count is None) == (executors.dynamic is None):
+        yield Problem(
+            (*where, "executors"),
+            "give exactly one of count (a fixed number of executors) or dynamic "
+            "(dynamic allocation)",
+        )
+    dynamic = executors.dynamic
+    if dynamic is None:
+        return
+    at = (*where, "executors", "dynamic")
+    if dynamic.min > dynamic.max:
+        yield Problem((*at, "min"), f"must be <= max ({dynamic.max})")
+    elif dynamic.initial is not None and not dynamic.min <= dynamic.initial <= dynamic.max:
+        yield Problem((*at, "initial"), f"must be between min ({dynamic.min}) and max")
 
 
 def _jobs(s: Scenario) -> Iterator[tuple[Path, Job]]:
@@ -260,7 +295,7 @@ def _prices(s: Scenario) -> Iterator[Problem]:
 def _fits(s: Scenario) -> Iterator[Problem]:
     """Every container (task and AM) must fit some node that may run it."""
     from emrsim.nodes.resolve import resolve_instance_types
-    from emrsim.yarn.sizing import am_node_filter, am_request, stage_request
+    from emrsim.yarn.sizing import am_node_filter, am_request, normalise, stage_request
 
     types = resolve_instance_types(s)
     workers = [g for g in s.cluster.instance_groups or [] if g.role is not Role.PRIMARY]
@@ -278,12 +313,21 @@ def _fits(s: Scenario) -> Iterator[Problem]:
         if allowed_am(g.role, g.market)
     ]
     for where, job in _jobs(s):
-        for k, _stage in enumerate(job.stages):
+        for k, _stage in enumerate(job.stages if job.type != "spark" else []):
             mem, vc = stage_request(s, types, job, k)
             if mem > max_mb or vc > max_vc:
                 yield Problem(
                     (*where, "stages", k, "container"),
                     f"a {mem} MB / {vc} vcore container fits no node: the largest "
+                    f"NodeManager offers {max_mb} MB / {max_vc} vcores "
+                    "(yarn.scheduler.maximum-allocation)",
+                )
+        if job.type == "spark" and job.executors is not None:
+            mem, vc = normalise(job.executors.memory_mb, job.executors.vcores, s)
+            if mem > max_mb or vc > max_vc:
+                yield Problem(
+                    (*where, "executors"),
+                    f"a {mem} MB / {vc} vcore executor fits no node: the largest "
                     f"NodeManager offers {max_mb} MB / {max_vc} vcores "
                     "(yarn.scheduler.maximum-allocation)",
                 )

@@ -102,7 +102,8 @@ def _at(name: str, line: int | None, message: str) -> str:
 def _import_xml(
     data: dict[str, Any], source: str, sources: SourceMap, base_dir: str | FsPath | None
 ) -> tuple[dict[str, Any], tuple[str, XmlImport] | None]:
-    """Replace ``yarn.from_xml`` by the scheduler and queues the file configures."""
+    """Replace ``yarn.from_xml`` by the scheduler and queues the file configures, and put
+    what the import dropped (each note prefixed with the file's name) in ``yarn.import_notes``."""
     yarn = data.get("yarn")
     if not isinstance(yarn, dict) or yarn.get("from_xml") is None:
         return data, None
@@ -132,6 +133,8 @@ def _import_xml(
             messages = [f"{name}: no such file (looked for {path})"]
         raise fail(messages) from None
     conflicts = []
+    if "import_notes" in yarn:
+        conflicts.append(f"yarn.import_notes is filled from {name}; remove it from the scenario")
     for key, value in result.yarn.items():
         if key == "queues" or key not in yarn or yarn[key] == value:
             continue
@@ -151,6 +154,7 @@ def _import_xml(
         raise fail(conflicts)
     merged = {k: v for k, v in yarn.items() if k != "from_xml"}
     merged.update(result.yarn)
+    merged["import_notes"] = result.warnings(name)  # each run reports them as warnings
     return {**data, "yarn": merged}, (name, result)
 
 

@@ -179,6 +179,9 @@ class Queue(Frozen):
     max_resources: Resources | None = None
     max_running_apps: int | None = Field(default=None, ge=0)
     max_am_share: float | None = Field(default=None, ge=-1, le=1)
+    min_share_preemption_timeout: Seconds | None = None
+    fair_share_preemption_timeout: Seconds | None = None
+    fair_share_preemption_threshold: float | None = Field(default=None, ge=0, le=1)
     scheduling_policy: Literal["fair", "drf", "fifo"] | None = None
 
     @model_validator(mode="after")
@@ -195,14 +198,34 @@ class Queue(Frozen):
 
 
 class Preemption(Frozen):
-    """ProportionalCapacityPreemptionPolicy settings (Hadoop's defaults)."""
+    """Preemption settings, with Hadoop's defaults.
+
+    Capacity scheduler (ProportionalCapacityPreemptionPolicy): a round every
+    ``monitoring_interval`` (3 s), ``max_wait_before_kill``, ``total_preemption_per_round``,
+    ``max_ignored_over_capacity``, ``natural_termination_factor``. Fair scheduler: starvation is
+    checked every ``monitoring_interval`` (default the update interval, 0.5 s) against each
+    queue's min-share and fair-share timeouts (per queue, or the ``default_*`` here; by default
+    never, as Hadoop's Long.MAX_VALUE), only while the cluster is at least
+    ``cluster_utilization_threshold`` allocated; containers are killed ``max_wait_before_kill``
+    after they are chosen.
+    """
 
     enabled: bool = True
-    monitoring_interval: PositiveSeconds = 3.0
+    monitoring_interval: PositiveSeconds | None = None
     max_wait_before_kill: Seconds = 15.0
     total_preemption_per_round: float = Field(default=0.1, gt=0, le=1)
     max_ignored_over_capacity: float = Field(default=0.1, ge=0)
     natural_termination_factor: float = Field(default=0.2, gt=0, le=1)
+    cluster_utilization_threshold: float = Field(default=0.8, ge=0, le=1)
+    default_min_share_preemption_timeout: Seconds | None = None
+    default_fair_share_preemption_timeout: Seconds | None = None
+    default_fair_share_preemption_threshold: float = Field(default=0.5, ge=0, le=1)
+
+    def interval_s(self, scheduler: str) -> float:
+        """The monitoring interval in force for ``scheduler``."""
+        if self.monitoring_interval is not None:
+            return self.monitoring_interval
+        return 0.5 if scheduler == "fair" else 3.0
 
 
 def _preemption(value: Any) -> Any:
@@ -228,6 +251,9 @@ class Yarn(Frozen):
     maximum_am_resource_percent: float = Field(default=10.0, gt=0, le=100)
     default_scheduling_policy: Literal["fair", "drf", "fifo"] = "fair"
     from_xml: str | None = None
+    import_notes: list[str] = Field(
+        default=[], description="What the XML import dropped, and why; filled by the loader."
+    )
 
     @field_validator("queues")
     @classmethod
@@ -336,15 +362,21 @@ class Stage(Frozen):
 
 
 class DynamicExecutors(Frozen):
-    """Spark dynamic allocation."""
+    """Spark dynamic allocation (spark.dynamicAllocation.*): ``min``/``max``/``initial``
+    executors (initial defaults to min), executorIdleTimeout, and the scheduler backlog
+    timeouts after which more executors are asked for (1, 2, 4, ... at a time)."""
 
     min: int = Field(default=0, ge=0)
     max: int = Field(ge=1)
+    initial: int | None = Field(default=None, ge=0)
     idle_timeout: Seconds = 60.0
+    scheduler_backlog_timeout: PositiveSeconds = 1.0
+    sustained_scheduler_backlog_timeout: PositiveSeconds = 1.0
 
 
 class Executors(Frozen):
-    """Spark executors: a fixed count or dynamic allocation."""
+    """Spark executors: a fixed ``count`` or ``dynamic`` allocation; each executor is a YARN
+    container of ``memory_mb`` and ``vcores``, and runs ``vcores`` tasks at once."""
 
     count: int | None = Field(default=None, ge=1)
     dynamic: DynamicExecutors | None = None

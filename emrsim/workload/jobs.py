@@ -2,7 +2,8 @@
 
 Task durations (and task-failure draws) come from streams keyed by the workload source, drawn
 when the job is submitted: the same seed gives the same jobs with the same sizes whatever
-cluster they run on (common random numbers).
+cluster they run on (common random numbers). A Spark job also gets its executor request
+(:class:`emrsim.yarn.spark.ExecutorSpec`): container size, task slots, fixed or dynamic count.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from emrsim.random import RunStreams
 from emrsim.scenario.models import Job, Scenario, stage_dependencies
 from emrsim.workload.distributions import sample
 from emrsim.yarn.apps import Application, StageRun
-from emrsim.yarn.sizing import am_request, stage_request
+from emrsim.yarn.sizing import am_request, normalise, stage_request
+from emrsim.yarn.spark import ExecutorSpec
 
 DEFAULT_USER = "hadoop"
 """EMR runs steps as the hadoop user."""
@@ -93,4 +95,28 @@ class JobFactory:
             job.max_task_attempts,
             f"{kind}.{index}",
             on_end,
+            self._executors(job),
+        )
+
+    def _executors(self, job: Job) -> ExecutorSpec | None:
+        """The executors of a Spark job (None for other jobs)."""
+        spec = job.executors
+        if job.type != "spark" or spec is None:
+            return None
+        memory_mb, vcores = normalise(spec.memory_mb, spec.vcores, self.scenario)
+        dynamic = spec.dynamic
+        if dynamic is None:
+            count = spec.count or 1
+            return ExecutorSpec(memory_mb, vcores, spec.vcores, count, count, count, count)
+        return ExecutorSpec(
+            memory_mb,
+            vcores,
+            spec.vcores,
+            None,
+            dynamic.min,
+            dynamic.max,
+            dynamic.initial if dynamic.initial is not None else dynamic.min,
+            dynamic.idle_timeout,
+            dynamic.scheduler_backlog_timeout,
+            dynamic.sustained_scheduler_backlog_timeout,
         )

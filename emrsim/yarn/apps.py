@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from emrsim.yarn.nodes import NodeManager
+    from emrsim.yarn.spark import ExecutorPool, ExecutorSpec
 
 # Application states, as YARN names them.
 SUBMITTED, ACCEPTED, RUNNING = "SUBMITTED", "ACCEPTED", "RUNNING"
@@ -34,6 +35,7 @@ class StageRun:
         "memory_mb",
         "name",
         "output_gb_per_task",
+        "output_node",
         "parents",
         "pending",
         "released",
@@ -42,6 +44,7 @@ class StageRun:
         "slow_start",
         "tasks",
         "vcores",
+        "written",
     )
 
     def __init__(
@@ -75,11 +78,62 @@ class StageRun:
         self.parents: list[StageRun] = []
         self.slow_start: float | None = None  # fraction of parents' tasks done to start early
         self.shuffle_wait: list[Container] = []  # started early, waiting for the parents
+        self.output_node: dict[int, int] = {}  # finished task -> node holding its shuffle output
+        self.written: set[int] = set()  # tasks whose HDFS output is written (re-runs overwrite)
 
     @property
     def complete(self) -> bool:
         """All tasks have finished successfully."""
         return self.done == self.tasks
+
+    def fails(self, task: int, attempt: int, max_attempts: int) -> bool:
+        """Whether attempt ``attempt`` (from 0) of ``task`` fails (drawn up front)."""
+        if not self.fail_draws:
+            return False
+        return self.fail_draws[task * max_attempts + attempt] < self.fail_probability
+
+    def succeed(self, task: int, node_index: int) -> list[Container]:
+        """``task`` finished on node ``node_index``. Returns the containers of child stages
+        that were waiting for their inputs (slow-start) and may begin their work now."""
+        self.done += 1
+        if self.children:
+            self.output_node[task] = node_index  # map output stays on the node's local disk
+        ready: list[Container] = []
+        if self.complete:
+            for child in self.children:
+                child.deps_left -= 1
+                if child.deps_left == 0:
+                    ready += sorted(child.shuffle_wait, key=lambda c: c.id)
+                    child.shuffle_wait.clear()
+        return ready
+
+    def lose_outputs(self, node_index: int) -> int:
+        """The shuffle outputs held by node ``node_index`` are gone: their tasks are pending
+        again if some child stage still needs them. Returns how many tasks must re-run."""
+        if not self.children or all(c.complete for c in self.children):
+            return 0
+        tasks = sorted(t for t, n in self.output_node.items() if n == node_index)
+        if not tasks:
+            return 0
+        was_complete = self.complete
+        for task in tasks:
+            del self.output_node[task]
+        self.done -= len(tasks)
+        self.pending.extendleft(reversed(tasks))  # re-run first, in task order
+        if was_complete:
+            for child in self.children:
+                child.deps_left += 1  # its tasks not yet started wait again
+        return len(tasks)
+
+    def restart(self) -> None:
+        """Back to the start (a Spark driver's new attempt recomputes every stage)."""
+        self.done = 0
+        self.pending = deque(range(self.tasks))
+        self.attempts = [0] * self.tasks
+        self.deps_left = len(self.parents)
+        self.released = False
+        self.output_node.clear()
+        self.shuffle_wait.clear()
 
 
 class Application:
@@ -92,6 +146,8 @@ class Application:
         "am_vcores",
         "containers",
         "end_s",
+        "executor_spec",
+        "executors",
         "failure_reason",
         "id",
         "job_type",
@@ -123,6 +179,7 @@ class Application:
         max_task_attempts: int,
         source: str,
         on_end: Callable[[Application], None] | None = None,
+        executors: ExecutorSpec | None = None,
     ) -> None:
         self.id = app_id
         self.name = name
@@ -146,17 +203,23 @@ class Application:
         self.failure_reason = ""
         self.used_mb = 0
         self.used_vcores = 0
+        self.executor_spec = executors  # Spark: tasks run in executors, not containers
+        self.executors: ExecutorPool | None = None  # set by the ResourceManager on submit
 
     @property
     def has_am(self) -> bool:
         """Whether the application runs an application master."""
         return self.am_mb > 0
 
-    def next_request(self) -> tuple[int, int, StageRun | None] | None:
-        """The container this application asks for next: (memory_mb, vcores, stage or None
-        for its AM), or None when it wants nothing now."""
+    def next_request(self) -> tuple[int, int, StageRun | ExecutorPool | None] | None:
+        """The container this application asks for next: (memory_mb, vcores, what for: a
+        stage for one of its tasks, the executor pool for an executor, None for its AM), or
+        None when it wants nothing now."""
         if self.has_am and self.am_container is None:
             return self.am_mb, self.am_vcores, None
+        if self.executors is not None:
+            request = self.executors.request()
+            return None if request is None else (*request, self.executors)
         for stage in self.ready:
             if stage.pending:
                 return stage.memory_mb, stage.vcores, stage
@@ -168,15 +231,19 @@ class Application:
 
     def pending_containers(self) -> int:
         """How many containers the application is waiting for."""
-        count = 1 if self.has_am and self.am_container is None else 0
-        if not (self.has_am and self.am_container is None):
-            count += sum(len(s.pending) for s in self.ready)
-        return count
+        if self.has_am and self.am_container is None:
+            return 1
+        if self.executors is not None:
+            return self.executors.wanted()
+        return sum(len(s.pending) for s in self.ready)
 
     def pending_resources(self) -> tuple[int, int]:
         """(memory_mb, vcores) of every container the application is waiting for."""
         if self.has_am and self.am_container is None:
             return self.am_mb, self.am_vcores
+        if self.executors is not None:
+            n = self.executors.wanted()
+            return n * self.executors.spec.memory_mb, n * self.executors.spec.vcores
         mb = vc = 0
         for stage in self.ready:
             n = len(stage.pending)
@@ -201,6 +268,28 @@ class Application:
         """Every stage has finished."""
         return all(s.complete for s in self.stages)
 
+    def lose_outputs(self, node_index: int) -> list[tuple[StageRun, int]]:
+        """Node ``node_index`` is gone with the shuffle outputs on its disks: reset the
+        finished tasks whose output a child stage still needs (cascading to parents of stages
+        that become incomplete). Returns (stage, tasks to re-run) per stage affected; the
+        caller releases the stages again."""
+        lost: list[tuple[StageRun, int]] = []
+        changed = True
+        while changed:
+            changed = False
+            for stage in self.stages:
+                count = stage.lose_outputs(node_index)
+                if count:
+                    lost.append((stage, count))
+                    changed = True
+        return lost
+
+    def restart(self) -> None:
+        """Every stage back to the start, nothing released yet (a new Spark driver attempt)."""
+        for stage in self.stages:
+            stage.restart()
+        self.ready = []
+
 
 def _startable(stage: StageRun) -> bool:
     if stage.deps_left == 0:
@@ -213,10 +302,11 @@ def _startable(stage: StageRun) -> bool:
 
 
 class Container:
-    """A YARN container on a node: an AM or one attempt of a task."""
+    """A YARN container on a node: an AM, a Spark executor or one attempt of a task."""
 
     __slots__ = (
         "app",
+        "executor",
         "id",
         "live",
         "memory_mb",
@@ -238,6 +328,7 @@ class Container:
         stage: StageRun | None,
         task: int,
         start_s: float,
+        executor: bool = False,
     ) -> None:
         self.id = container_id
         self.app = app
@@ -249,8 +340,9 @@ class Container:
         self.start_s = start_s
         self.live = True
         self.will_fail = False
+        self.executor = executor
 
     @property
     def is_am(self) -> bool:
         """Whether this container is its application's master."""
-        return self.stage is None
+        return self.stage is None and not self.executor

@@ -82,3 +82,26 @@ def dominant_share(
     mem = memory_mb / cluster_mb if cluster_mb > 0 else 0.0
     cpu = vcores / cluster_vcores if cluster_vcores > 0 else 0.0
     return max(mem, cpu)
+
+
+def starved_mb(
+    usage_mb: float,
+    min_share_mb: float,
+    fair_share_mb: float,
+    below_min_for_s: float | None,
+    below_fair_for_s: float | None,
+    min_share_timeout_s: float,
+    fair_share_timeout_s: float,
+) -> float:
+    """Memory a starved queue should get back (FairScheduler's resourceDeficit).
+
+    Below its min share for ``min_share_timeout_s``: up to the min share; below the fair-share
+    threshold for ``fair_share_timeout_s``: up to the fair share; the larger of the two. Shares
+    are already capped by the queue's demand.
+    """
+    need = 0.0
+    if below_min_for_s is not None and below_min_for_s >= min_share_timeout_s:
+        need = max(need, min_share_mb - usage_mb)
+    if below_fair_for_s is not None and below_fair_for_s >= fair_share_timeout_s:
+        need = max(need, fair_share_mb - usage_mb)
+    return max(need, 0.0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from emrsim.scenario.models import Queue, Scenario
+from emrsim.scenario.models import Preemption, Queue, Scenario
 from emrsim.scenario.source import Path, Problem
 
 UNLIMITED = float("inf")
@@ -25,7 +25,10 @@ _FAIR_KEYS = (
     "max_resources",
     "max_running_apps",
     "max_am_share",
-    "scheduling_policy",
+    "min_share_preemption_timeout",
+    "fair_share_preemption_timeout",
+    "fair_share_preemption_threshold",
+    "scheduling_policy",  # last: the root may set it
 )
 
 
@@ -49,6 +52,9 @@ class QueueConfig:
     max_running_apps: float = UNLIMITED
     max_am_share: float = 0.5  # fair scheduler; -1 disables the check
     min_user_limit_frac: float = 1.0  # minimum-user-limit-percent / 100
+    min_share_timeout_s: float = UNLIMITED  # fair scheduler preemption
+    fair_share_timeout_s: float = UNLIMITED
+    fair_share_threshold: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +231,7 @@ def build_queues(scenario: Scenario) -> list[QueueConfig]:
             ),
             max_am_share=0.5 if q.max_am_share is None else q.max_am_share,
             min_user_limit_frac=q.minimum_user_limit_percent / 100,
+            **_fair_preemption(q, yarn.preemption),
         )
         resolved[s.path] = config
         out.append(config)
@@ -243,6 +250,26 @@ def build_queues(scenario: Scenario) -> list[QueueConfig]:
 
     visit(root)
     return ordered
+
+
+def _fair_preemption(q: Queue, settings: Preemption) -> dict[str, float]:
+    def pick(own: float | None, default: float | None) -> float:
+        value = own if own is not None else default
+        return UNLIMITED if value is None else value
+
+    return {
+        "min_share_timeout_s": pick(
+            q.min_share_preemption_timeout, settings.default_min_share_preemption_timeout
+        ),
+        "fair_share_timeout_s": pick(
+            q.fair_share_preemption_timeout, settings.default_fair_share_preemption_timeout
+        ),
+        "fair_share_threshold": (
+            q.fair_share_preemption_threshold
+            if q.fair_share_preemption_threshold is not None
+            else settings.default_fair_share_preemption_threshold
+        ),
+    }
 
 
 def leaf_names(scenario: Scenario) -> dict[str, str]:

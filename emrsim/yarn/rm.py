@@ -6,6 +6,9 @@ after all other events of that instant (priority SCHEDULE). The pass offers reso
 in the policy's order (:mod:`emrsim.yarn.policy`) and, inside a queue, to applications in
 submission order (FIFO ordering policy). Nodes are tried least recently used first, which
 spreads containers over the cluster as the round of NodeManager heartbeats does.
+
+What the applications do with their containers (task outcomes, retries, recovery from lost
+nodes, Spark executors) lives in :mod:`emrsim.yarn.am` and :mod:`emrsim.yarn.spark`.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from emrsim.events import SCHEDULE, TimeAverage, call_at
+from emrsim.yarn.am import AppMasters
 from emrsim.yarn.apps import (
     ACCEPTED,
-    FAILED,
     FINISHED,
     KILLED,
     RUNNING,
@@ -31,6 +34,7 @@ from emrsim.yarn.monitor import PreemptionMonitor
 from emrsim.yarn.nodes import NodeManager
 from emrsim.yarn.queues import QueueConfig
 from emrsim.yarn.scheduler import QueueRun, Scheduler
+from emrsim.yarn.spark import ExecutorPool
 
 if TYPE_CHECKING:
     from emrsim.nodes.cluster import Instance
@@ -99,12 +103,13 @@ class ResourceManager:
         self.apps: dict[int, Application] = {}  # not yet ended
         self._pass_pending = False
         self._next_container = 1
-        self.on_output: Callable[[Container], bool] | None = None
+        self.on_output: Callable[[StageRun, NodeManager], bool] | None = None
         self.on_input: Callable[[StageRun], str] | None = None
         self.preempted: dict[str, int] = {q.config.name: 0 for q in self.queues}
         self.monitor: PreemptionMonitor | None = None
         if preemption is not None and preemption.enabled:
             self.monitor = PreemptionMonitor(self, preemption)
+        self.masters = AppMasters(self)
 
     # ----------------------------------------------------------------------------- nodes
     def add_node(self, instance: Instance, memory_mb: int, vcores: int, am_ok: bool) -> None:
@@ -125,6 +130,8 @@ class ResourceManager:
         self._free.pop(node.index, None)
         for container in sorted(node.containers, key=lambda c: c.id):
             self._lose(container)
+        for app in sorted(self.apps.values(), key=_app_id):
+            self.masters.node_lost(app, node)  # shuffle output lost with it, Spark re-plans
         self.cluster_mb -= node.memory_mb
         self.cluster_vcores -= node.vcores
         self.total_memory.set(self.env.now, self.cluster_mb)
@@ -138,6 +145,8 @@ class ResourceManager:
         now = self.env.now
         app.submit_s = now
         app.state = ACCEPTED
+        if app.executor_spec is not None:
+            app.executors = ExecutorPool(app, app.executor_spec, self.env, self.masters)
         self.apps[app.id] = app
         for q in queue.lineage():
             q.outstanding += 1
@@ -146,13 +155,13 @@ class ResourceManager:
         queue.users_active[app.user] = queue.users_active.get(app.user, 0) + 1
         queue.waiting.append(app)
         self.recorder.event(now, "app_submitted", app=app.id, name=app.name, queue=app.queue)
-        if self._release_stages(app):
+        if self.masters.release_stages(app):
             self.request_pass()
 
     def kill(self, app: Application, reason: str) -> None:
         """Kill an application (its step was cancelled or the cluster is going away)."""
         if app.id in self.apps:
-            self._end_app(app, KILLED, reason)
+            self.end_app(app, KILLED, reason)
 
     def request_pass(self) -> None:
         """Ask for one scheduling pass at the current instant."""
@@ -202,12 +211,12 @@ class ResourceManager:
             request = app.next_request()
             if request is None:
                 continue
-            memory_mb, vcores, stage = request
+            memory_mb, vcores, target = request
             if not scheduler.may_allocate(
                 queue, app, memory_mb, vcores, self.cluster_mb, self.cluster_vcores
             ):
                 continue
-            is_am = stage is None
+            is_am = target is None
             if any(
                 memory_mb >= m and (vcores >= v or not self.check_vcores) and (is_am or not a)
                 for m, v, a in blocked
@@ -217,7 +226,7 @@ class ResourceManager:
             if node is None:
                 blocked.append((memory_mb, vcores, is_am))
                 continue
-            self._launch(queue, app, node, memory_mb, vcores, stage)
+            self._launch(queue, app, node, memory_mb, vcores, target)
             return True
         queue.demand[:] = [a for a in queue.demand if a.next_request() is not None]
         return False
@@ -230,7 +239,7 @@ class ResourceManager:
     def preempt(self, container: Container, why: str) -> None:
         """Kill a container to give its resources back to a queue below its share."""
         app = container.app
-        self._release(container)
+        self.release(container)
         self.counts.preempted += 1
         self.preempted[app.queue] = self.preempted.get(app.queue, 0) + 1
         if container.stage is not None:
@@ -243,7 +252,7 @@ class ResourceManager:
             queue=app.queue,
             why=why,
         )
-        self._wants(app)
+        self.masters.settle(app)
 
     def _find_node(self, memory_mb: int, vcores: int, is_am: bool) -> NodeManager | None:
         check = self.check_vcores
@@ -265,11 +274,15 @@ class ResourceManager:
         node: NodeManager,
         memory_mb: int,
         vcores: int,
-        stage: StageRun | None,
+        target: StageRun | ExecutorPool | None,
     ) -> None:
         now = self.env.now
+        stage = target if isinstance(target, StageRun) else None
+        pool = target if isinstance(target, ExecutorPool) else None
         task = stage.pending.popleft() if stage is not None else -1
-        container = Container(self._next_container, app, node, memory_mb, vcores, stage, task, now)
+        container = Container(
+            self._next_container, app, node, memory_mb, vcores, stage, task, now, pool is not None
+        )
         self._next_container += 1
         node.memory_free_mb -= memory_mb
         node.vcores_free -= vcores
@@ -286,47 +299,11 @@ class ResourceManager:
         self.counts.launched += 1
         if app.start_s is None:
             app.start_s = now
-        if stage is None:
-            app.am_container = container
-            app.am_attempts += 1
-            app.state = RUNNING
-            self.recorder.event(
-                now,
-                "am_started",
-                queue=queue.config.name,
-                app=app.id,
-                container=container.id,
-                node=node.instance.id,
-                attempt=app.am_attempts,
-            )
-            return
         app.state = RUNNING
-        stage.running += 1
-        attempt = stage.attempts[task]
-        if stage.fail_draws:
-            container.will_fail = (
-                stage.fail_draws[task * app.max_task_attempts + attempt] < stage.fail_probability
-            )
-        if self.recorder.tracing:
-            self.recorder.event(
-                now,
-                "container_started",
-                app=app.id,
-                container=container.id,
-                node=node.instance.id,
-                queue=queue.config.name,
-                stage=stage.name,
-                task=task,
-                attempt=attempt + 1,
-                memory_mb=memory_mb,
-                vcores=vcores,
-                waits_for_inputs=stage.deps_left > 0,
-                why=self.scheduler.explain(queue, self.cluster_mb, self.cluster_vcores),
-            )
-        if stage.deps_left > 0:
-            stage.shuffle_wait.append(container)  # slow-start: holds its container, waits
-        else:
-            self._start_task(container)
+        if stage is not None:
+            stage.running += 1
+            container.will_fail = stage.fails(task, stage.attempts[task], app.max_task_attempts)
+        self.masters.started(queue, container, pool)
 
     def _account(
         self, queue: QueueRun, app: Application, memory_mb: int, vcores: int, containers: int
@@ -338,7 +315,9 @@ class ResourceManager:
         self.allocated_vcores += vcores
         self.allocated_memory.set(now, self.allocated_mb)
 
-    def _release(self, container: Container) -> None:
+    def release(self, container: Container) -> None:
+        """Free a container's resources (an executor's running tasks go back to their queues);
+        the caller counts how it ended."""
         container.live = False
         node = container.node
         node.memory_free_mb += container.memory_mb
@@ -354,90 +333,8 @@ class ResourceManager:
             container.stage.running -= 1
             if container in container.stage.shuffle_wait:
                 container.stage.shuffle_wait.remove(container)
-
-    def _start_task(self, container: Container) -> None:
-        """The task in ``container`` starts its work (at once, or when its inputs are ready)."""
-        stage = container.stage
-        assert stage is not None
-        call_at(self.env, stage.durations[container.task], lambda: self._task_done(container))
-
-    def _task_done(self, container: Container) -> None:
-        if not container.live:
-            return
-        now = self.env.now
-        app = container.app
-        stage = container.stage
-        assert stage is not None
-        self._release(container)
-        ok = not container.will_fail
-        why = "task attempt failed"
-        if ok and stage.output_gb_per_task > 0 and self.on_output is not None:
-            ok = self.on_output(container)
-            why = "HDFS is full: output could not be written"
-        if ok:
-            self.counts.completed += 1
-            stage.done += 1
-            self.recorder.event(now, "container_completed", app=app.id, container=container.id)
-            if stage.complete:
-                for child in stage.children:
-                    child.deps_left -= 1
-                    if child.deps_left == 0:
-                        # Reducers started early (slow-start) begin their work now.
-                        for waiting in sorted(child.shuffle_wait, key=lambda c: c.id):
-                            self.recorder.event(
-                                now,
-                                "container_inputs_ready",
-                                app=app.id,
-                                container=waiting.id,
-                                stage=child.name,
-                            )
-                            self._start_task(waiting)
-                        child.shuffle_wait.clear()
-                if not self._release_stages(app):
-                    return
-                if app.all_done():
-                    self._end_app(app, FINISHED, "")
-                    return
-                self._wants(app)
-            elif app.slow_start_waiting and self._release_stages(app):
-                self._wants(app)
-        else:
-            self.counts.failed += 1
-            stage.attempts[container.task] += 1
-            self.recorder.event(
-                now,
-                "container_failed",
-                app=app.id,
-                container=container.id,
-                reason=why,
-                attempt=stage.attempts[container.task],
-            )
-            if stage.attempts[container.task] >= app.max_task_attempts:
-                self._end_app(
-                    app,
-                    FAILED,
-                    f"task {stage.name}/{container.task} failed "
-                    f"{app.max_task_attempts} times ({why})",
-                )
-                return
-            stage.pending.append(container.task)
-            self._wants(app)
-        self.request_pass()
-
-    def _release_stages(self, app: Application) -> bool:
-        """Release the stages whose dependencies finished; a stage reads its input from HDFS
-        when released. False when the application failed (its input is not there)."""
-        app.release_stages()
-        for stage in app.ready:
-            if stage.released:
-                continue
-            stage.released = True
-            if stage.input_gb > 0 and self.on_input is not None:
-                missing = self.on_input(stage)
-                if missing:
-                    self._end_app(app, FAILED, f"stage {stage.name}: {missing}")
-                    return False
-        return True
+        elif container.executor and app.executors is not None:
+            app.executors.drop(container)
 
     def _lose(self, container: Container) -> None:
         """A container disappears with its node."""
@@ -445,7 +342,7 @@ class ResourceManager:
             return  # already killed with its application's AM attempt
         now = self.env.now
         app = container.app
-        self._release(container)
+        self.release(container)
         self.counts.lost += 1
         self.counts.lost_container_s += now - container.start_s
         self.recorder.event(
@@ -455,32 +352,20 @@ class ResourceManager:
             container=container.id,
             node=container.node.instance.id,
             am=container.is_am,
+            executor=container.executor,
         )
-        if container.stage is not None:
-            container.stage.pending.appendleft(container.task)  # rerun first, not an attempt
-            self._wants(app)
-            return
-        app.am_container = None
-        if app.am_attempts >= self.max_am_attempts:
-            self._end_app(app, FAILED, f"application master lost {app.am_attempts} times")
-            return
-        # A new AM attempt: the old attempt's containers are killed; finished tasks are kept
-        # (MapReduce AM recovery, yarn.app.mapreduce.am.job.recovery.enable=true).
-        for other in sorted(app.containers, key=lambda c: c.id):
-            self._kill_container(other)
-        self.recorder.event(now, "am_attempt_failed", app=app.id, attempt=app.am_attempts)
-        app.state = ACCEPTED
-        self._wants(app)
+        self.masters.lost(container)
 
-    def _kill_container(self, container: Container) -> None:
+    def kill_container(self, container: Container) -> None:
+        """Kill a live container; its task (or an executor's tasks) will run again."""
         if not container.live:
             return
-        self._release(container)
+        self.release(container)
         self.counts.killed += 1
         if container.stage is not None:
             container.stage.pending.appendleft(container.task)
 
-    def _wants(self, app: Application) -> None:
+    def wants(self, app: Application) -> None:
         """Make sure an active application with demand is in its queue's demand list."""
         if app.id not in self.apps:
             return
@@ -490,14 +375,18 @@ class ResourceManager:
             queue.demand.insert(pos, app)
         self.request_pass()
 
-    def _end_app(self, app: Application, state: str, reason: str) -> None:
+    def end_app(self, app: Application, state: str, reason: str) -> None:
+        """The application ends in ``state``: its containers are released (FINISHED: the AM
+        and executors complete) or killed."""
         now = self.env.now
+        if app.executors is not None:
+            app.executors.stop()
         for container in sorted(app.containers, key=lambda c: c.id):
-            if container.is_am and state == FINISHED:
-                self._release(container)
+            if container.stage is None and state == FINISHED:  # the AM, executors
+                self.release(container)
                 self.counts.completed += 1
             else:
-                self._kill_container(container)
+                self.kill_container(container)
         app.am_container = None
         app.state = state
         app.end_s = now

@@ -111,6 +111,10 @@ class Scheduler:
                 demand[queue] = (old[0] + mb, old[1] + vc)
         self._demand = demand
 
+    def demand_mb(self, queue: QueueRun) -> float:
+        """Memory the queue holds or asks for, as of the last :meth:`begin_pass`."""
+        return self._demand.get(queue, (0.0, 0.0))[0]
+
     def leaf_order(self, cluster_mb: float, cluster_vcores: float) -> list[QueueRun]:
         """Leaves in the order they are offered resources."""
         if len(self.leaves) == 1:

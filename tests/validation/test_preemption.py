@@ -155,3 +155,68 @@ def test_ideal_assignment_respects_demand_ceilings_and_total(
     per_round = to_preempt(queues, total)
     assert sum(per_round) <= 0.1 * total + 1e-6
     assert all(x >= 0 for x in per_round)
+
+
+# ---------------------------------------------------------------- fair scheduler
+def _run_fair(preemption: Any, b_queue: dict[str, Any]) -> list[tuple[float, int]]:
+    data = {
+        "name": "fair-preemption",
+        "instance_types": {
+            "slot": {
+                "vcpu": 4,
+                "memory_gb": 8,
+                "yarn_memory_mb": 4096,
+                "yarn_vcores": 4,
+                "on_demand_usd_per_hr": 0.1,
+                "emr_usd_per_hr": 0.01,
+            }
+        },
+        "cluster": {
+            "instance_groups": [
+                {"role": "primary", "instance_type": "m5.xlarge", "count": 1},
+                {"role": "core", "instance_type": "slot", "count": 10},
+            ],
+            "startup": {"provision": 0, "bootstrap": 0},
+        },
+        "yarn": {
+            "scheduler": "fair",
+            "preemption": preemption,
+            "queues": [{"name": "a"}, {"name": "b", **b_queue}],
+        },
+        "workload": {"streams": [_stream("a", 0.0), _stream("b", B_ARRIVES_S)]},
+    }
+    sim = Simulation(scenario_from_data(data))
+    history: list[tuple[float, int]] = []
+
+    def observe(s: Simulation) -> None:
+        running = s.rm.scheduler.by_name["b"].running
+        if not history or history[-1][1] != running:
+            history.append((s.env.now, running))
+
+    sim.run(observe)
+    return history
+
+
+MIN_SHARE = {"min_resources": {"memory_mb": 12 * 1024}, "min_share_preemption_timeout": 2}
+
+
+def test_fair_min_share_preemption_after_its_timeout() -> None:
+    history = _run_fair(True, MIN_SHARE)
+    first = next(t for t, running in history if running > 0)
+    # Starved for 2 s (checked every 0.5 s), then marked, then killed 15 s later.
+    assert B_ARRIVES_S + 2 + 15 <= first <= B_ARRIVES_S + 2 + 0.5 + 15 + 0.5 + 1e-6
+    assert _held_at(history, B_ARRIVES_S + 30) == 12  # exactly its min share, no more
+    assert _held_at(history, TASK_S - 1) == 12
+
+
+def test_fair_share_preemption_up_to_the_fair_share() -> None:
+    queue = {"fair_share_preemption_timeout": 5, "fair_share_preemption_threshold": 0.5}
+    history = _run_fair(True, queue)
+    # Equal weights: b's fair share is half the cluster (20 slots), and b takes it back.
+    assert _held_at(history, B_ARRIVES_S + 60) == SLOTS // 2
+
+
+def test_no_fair_preemption_without_timeouts_or_when_disabled() -> None:
+    for preemption, queue in ((True, {}), (False, MIN_SHARE)):
+        history = _run_fair(preemption, queue)
+        assert _held_at(history, TASK_S - 1) == 0  # waits for a's containers to end
