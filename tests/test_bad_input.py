@@ -89,7 +89,21 @@ def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("exp", CASES)
+# Every case through the command line is slow (one process each); a sample runs always.
+CLI_SAMPLE = {"typo_key", "yaml_syntax", "unknown_instance_type", "empty", "spark_job"}
+
+
+@pytest.mark.parametrize(
+    "exp",
+    [
+        pytest.param(
+            _expected(f),
+            id=f.stem,
+            marks=() if f.stem in CLI_SAMPLE else (pytest.mark.slow,),
+        )
+        for f in FILES
+    ],
+)
 def test_cli_validate_rejects(exp: Expected) -> None:
     arg = str(exp.file.relative_to(ROOT))
     proc = _run_cli("validate", arg)

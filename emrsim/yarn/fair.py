@@ -39,16 +39,21 @@ def water_fill(
     def shares(r: float) -> list[float]:
         return [min(max(r * w, f), c) for w, f, c in zip(weights, floors, caps, strict=True)]
 
-    lo, hi = 0.0, 1.0
-    while sum(shares(hi)) < total:
-        hi *= 2.0
-    for _ in range(100):
-        mid = (lo + hi) / 2
-        if sum(shares(mid)) < total:
-            lo = mid
-        else:
-            hi = mid
-    return shares(hi)
+    # The total is piecewise linear and non-decreasing in R, with breakpoints where a queue
+    # leaves its floor or reaches its cap: find the segment where it crosses ``total``.
+    points = sorted(
+        {v / w for w, f, c in zip(weights, floors, caps, strict=True) if w > 0 for v in (f, c)}
+    )
+    lo = 0.0
+    for hi in points:
+        if sum(shares(hi)) >= total:
+            low_sum, high_sum = sum(shares(lo)), sum(shares(hi))
+            if high_sum == low_sum:
+                return shares(hi)
+            r = lo + (hi - lo) * (total - low_sum) / (high_sum - low_sum)
+            return shares(r)
+        lo = hi
+    return shares(lo)
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,10 +42,17 @@ class PreemptionMonitor:
         self._marked: dict[Container, float] = {}  # container -> when it was marked
         self._below_min_since: dict[QueueRun, float] = {}
         self._below_fair_since: dict[QueueRun, float] = {}
+        # The fair scheduler preempts only for queues with a finite timeout (Hadoop's default
+        # is never): without one there is nothing to watch.
+        self.useful = not self.fair or any(
+            q.config.min_share_timeout_s != float("inf")
+            or q.config.fair_share_timeout_s != float("inf")
+            for q in rm.queues
+        )
 
     def start(self) -> None:
         """Run rounds while some queue has requests waiting."""
-        if self._on:
+        if self._on or not self.useful:
             return
         if any(q.demand or q.waiting for q in self.rm.queues):
             self._on = True
