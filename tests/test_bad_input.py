@@ -11,14 +11,12 @@ The same corpus is checked through :func:`load_scenario` and through ``emrsim va
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_support import run_cli
 
 from emrsim.scenario import ScenarioError, load_scenario
 
@@ -76,19 +74,6 @@ def test_load_scenario_rejects(exp: Expected) -> None:
     assert len(lines) == 1, "\n".join(lines)
 
 
-def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run(
-        [sys.executable, "-m", "emrsim", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 # Every case through the command line is slow (one process each); a sample runs always.
 CLI_SAMPLE = {"typo_key", "yaml_syntax", "unknown_instance_type", "empty", "spark_job"}
 
@@ -106,7 +91,7 @@ CLI_SAMPLE = {"typo_key", "yaml_syntax", "unknown_instance_type", "empty", "spar
 )
 def test_cli_validate_rejects(exp: Expected) -> None:
     arg = str(exp.file.relative_to(ROOT))
-    proc = _run_cli("validate", arg)
+    proc = run_cli("validate", arg)
     assert "Traceback" not in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stdout, proc.stdout
     assert proc.returncode == 2, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
@@ -116,7 +101,7 @@ def test_cli_validate_rejects(exp: Expected) -> None:
 
 
 def test_cli_validate_accepts_good_file() -> None:
-    proc = _run_cli("validate", str(GOOD.relative_to(ROOT)))
+    proc = run_cli("validate", str(GOOD.relative_to(ROOT)))
     assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     assert "ok" in proc.stdout.split(), proc.stdout
     assert "Traceback" not in proc.stderr, proc.stderr

@@ -5,14 +5,12 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-import os
-import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICKSTART = "scenarios/quickstart.yaml"
@@ -83,20 +81,8 @@ STEP_FIELDS = ["name", "state", "start_s", "end_s"]
 IDENTIFYING = {"seed", "replication"}  # top-level run fields that name a run, not measure it
 
 
-def emrsim(*args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, "-m", "emrsim", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def run_json(*args: str) -> tuple[str, dict[str, Any]]:
-    proc = emrsim("run", QUICKSTART, "--json", *args)
+    proc = run_cli("run", QUICKSTART, "--json", *args)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout, json.loads(proc.stdout)
 
@@ -227,7 +213,7 @@ def _check_run_files(directory: Path, run: dict[str, Any]) -> None:
 
 def test_out_writes_the_contract_files(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    proc = emrsim("run", QUICKSTART, "--json", "--out", str(out))
+    proc = run_cli("run", QUICKSTART, "--json", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     document = json.loads(proc.stdout)
     for name in ("summary.json", "jobs.csv", "nodes.csv", "metrics.csv", "events.jsonl"):
@@ -240,7 +226,7 @@ def test_out_writes_the_contract_files(tmp_path: Path) -> None:
 
 def test_replications_write_one_directory_per_run(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    proc = emrsim("run", QUICKSTART, "--json", "-r", "3", "--out", str(out))
+    proc = run_cli("run", QUICKSTART, "--json", "-r", "3", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     document = json.loads(proc.stdout)
     assert len(document["runs"]) == 3
@@ -260,7 +246,7 @@ def test_replications_write_one_directory_per_run(tmp_path: Path) -> None:
 
 def test_non_empty_out_without_force_exits_2(tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
-    proc = emrsim("run", QUICKSTART, "--json", "--out", str(tmp_path))
+    proc = run_cli("run", QUICKSTART, "--json", "--out", str(tmp_path))
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_support import run_cli
 
 import emrsim
 from emrsim.scenario import ScenarioError, load_scenario, scenario_from_text
@@ -97,19 +95,6 @@ def rejection(tmp_path: Path, text: str) -> str:
     with pytest.raises(XmlImportError) as info:
         import_scheduler_xml(path)
     return "\n".join(f"{p.line}: {p.message}" for p in info.value.problems)
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run(
-        [sys.executable, "-m", "emrsim", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 # ------------------------------------------------------------------------ the samples

@@ -36,7 +36,8 @@ def _stream(queue: str, start: float) -> dict[str, Any]:
     }
 
 
-def _run(preemption: Any) -> list[tuple[float, int]]:
+def _b_history(yarn: dict[str, Any]) -> list[tuple[float, int]]:
+    """Run the two-queue scenario with this ``yarn`` section; (time, containers of b) changes."""
     data = {
         "name": "preemption",
         "instance_types": {
@@ -56,14 +57,7 @@ def _run(preemption: Any) -> list[tuple[float, int]]:
             ],
             "startup": {"provision": 0, "bootstrap": 0},
         },
-        "yarn": {
-            "scheduler": "capacity",
-            "preemption": preemption,
-            "queues": [
-                {"name": "a", "capacity": 30, "max_capacity": 100, "user_limit_factor": 4},
-                {"name": "b", "capacity": 70, "max_capacity": 100, "user_limit_factor": 2},
-            ],
-        },
+        "yarn": yarn,
         "workload": {"streams": [_stream("a", 0.0), _stream("b", B_ARRIVES_S)]},
     }
     sim = Simulation(scenario_from_data(data))
@@ -76,6 +70,19 @@ def _run(preemption: Any) -> list[tuple[float, int]]:
 
     sim.run(observe)
     return history
+
+
+def _run(preemption: Any) -> list[tuple[float, int]]:
+    return _b_history(
+        {
+            "scheduler": "capacity",
+            "preemption": preemption,
+            "queues": [
+                {"name": "a", "capacity": 30, "max_capacity": 100, "user_limit_factor": 4},
+                {"name": "b", "capacity": 70, "max_capacity": 100, "user_limit_factor": 2},
+            ],
+        }
+    )
 
 
 def _held_at(history: list[tuple[float, int]], t: float) -> int:
@@ -159,42 +166,13 @@ def test_ideal_assignment_respects_demand_ceilings_and_total(
 
 # ---------------------------------------------------------------- fair scheduler
 def _run_fair(preemption: Any, b_queue: dict[str, Any]) -> list[tuple[float, int]]:
-    data = {
-        "name": "fair-preemption",
-        "instance_types": {
-            "slot": {
-                "vcpu": 4,
-                "memory_gb": 8,
-                "yarn_memory_mb": 4096,
-                "yarn_vcores": 4,
-                "on_demand_usd_per_hr": 0.1,
-                "emr_usd_per_hr": 0.01,
-            }
-        },
-        "cluster": {
-            "instance_groups": [
-                {"role": "primary", "instance_type": "m5.xlarge", "count": 1},
-                {"role": "core", "instance_type": "slot", "count": 10},
-            ],
-            "startup": {"provision": 0, "bootstrap": 0},
-        },
-        "yarn": {
+    return _b_history(
+        {
             "scheduler": "fair",
             "preemption": preemption,
             "queues": [{"name": "a"}, {"name": "b", **b_queue}],
-        },
-        "workload": {"streams": [_stream("a", 0.0), _stream("b", B_ARRIVES_S)]},
-    }
-    sim = Simulation(scenario_from_data(data))
-    history: list[tuple[float, int]] = []
-
-    def observe(s: Simulation) -> None:
-        running = s.rm.scheduler.by_name["b"].running
-        if not history or history[-1][1] != running:
-            history.append((s.env.now, running))
-
-    sim.run(observe)
-    return history
+        }
+    )
 
 
 MIN_SHARE = {"min_resources": {"memory_mb": 12 * 1024}, "min_share_preemption_timeout": 2}
