@@ -203,9 +203,6 @@ class ResourceManager:
     def _allocate_in(self, queue: QueueRun, blocked: list[tuple[int, int, bool]]) -> bool:
         """Give one container to the first application of ``queue`` that can use one."""
         self._activate(queue)
-        if queue.demand and all(a.next_request() is None for a in queue.demand):
-            queue.demand.clear()
-            return False
         scheduler = self.scheduler
         for app in scheduler.app_order(queue, self.cluster_mb, self.cluster_vcores):
             request = app.next_request()
