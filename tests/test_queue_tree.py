@@ -39,7 +39,8 @@ from emrsim.yarn.fair import dominant_share
 from emrsim.yarn.scheduler import QueueRun
 
 UNIT_MB = 256  # sizes are multiples of this (itself a multiple of the 32 MB minimum allocation)
-EXAMPLES = 200  # per test: about 3 s (capacity) and 5 s (fair) under the ci profile
+# Examples per test follow the loaded profile (60 by default, 300 under ci: .ci/run).
+EXAMPLES = settings.default.max_examples
 
 
 # ------------------------------------------------------------------------------- trees

@@ -442,7 +442,7 @@ def _spark_scenarios(draw: Any) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=100)
+@settings(max_examples=max(settings.default.max_examples // 3, 20))
 @given(_spark_scenarios())
 def test_spark_keeps_the_books_after_every_event(data: dict[str, Any]) -> None:
     """Spark (and MapReduce) jobs with executor loss, AM loss, task failures, preemption and
