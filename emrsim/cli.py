@@ -86,7 +86,10 @@ def run(
 
     scenario = _load(file, overrides, seed)
     out_dir = _prepare_out(out, force)
-    document, _ = simulate(scenario, replications, out_dir)
+    try:
+        document, _ = simulate(scenario, replications, out_dir)
+    except KeyboardInterrupt:
+        _interrupted(out_dir)
     if as_json:
         sys.stdout.write(dumps(document))
         return
@@ -95,6 +98,19 @@ def run(
     print_summary(document)
     for warning in document["warnings"]:
         click.echo(f"warning: {warning}", err=True)
+
+
+def _interrupted(out_dir: Path | None) -> NoReturn:
+    """Ctrl-C: remove half-written files (finished files stay), say so, exit 130."""
+    if out_dir is not None:
+        for tmp in out_dir.rglob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+    click.echo(
+        "interrupted: no summary written"
+        + (f"; files of finished runs stay in {out_dir}" if out_dir is not None else ""),
+        err=True,
+    )
+    sys.exit(130)
 
 
 @main.command()
