@@ -1,0 +1,1 @@
+"""Speed benchmarks of emrsim, measured as ratios against bare SimPy in the same run."""
