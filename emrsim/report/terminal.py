@@ -7,15 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-
-def _fmt(value: Any, unit: str = "") -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float) and value.is_integer() and unit == "":
-        return f"{int(value):,}"
-    if isinstance(value, float):
-        return f"{value:,.4f}{unit}" if unit == " USD" else f"{value:,.1f}{unit}"
-    return f"{value}{unit}"
+from emrsim.report.html import SUMMARY_ROWS
+from emrsim.report.html import fmt as _fmt
 
 
 def print_summary(document: dict[str, Any], console: Console | None = None) -> None:
@@ -33,27 +26,7 @@ def print_summary(document: dict[str, Any], console: Console | None = None) -> N
     if len(runs) > 1:
         table.add_column("95% interval", justify="right")
         table.add_column("p95", justify="right")
-    rows = [
-        ("cost_usd.total", "total cost", " USD"),
-        ("cost_usd.ec2", "  EC2", " USD"),
-        ("cost_usd.emr", "  EMR fee", " USD"),
-        ("cost_usd.ebs", "  EBS", " USD"),
-        ("makespan_s", "makespan", " s"),
-        ("cluster_lifetime_s", "cluster lifetime", " s"),
-        ("jobs.submitted", "jobs submitted", ""),
-        ("jobs.completed", "jobs completed", ""),
-        ("jobs.failed", "jobs failed", ""),
-        ("jobs.mean_wait_s", "mean job wait", " s"),
-        ("jobs.p95_wait_s", "p95 job wait", " s"),
-        ("jobs.mean_runtime_s", "mean job runtime", " s"),
-        ("containers.launched", "containers launched", ""),
-        ("containers.lost", "containers lost", ""),
-        ("nodes.peak", "peak nodes", ""),
-        ("nodes.node_hours", "node hours", " h"),
-        ("yarn.mean_memory_utilization_pct", "YARN memory used", " %"),
-        ("hdfs.blocks_lost", "HDFS blocks lost", ""),
-    ]
-    for path, label, unit in rows:
+    for path, label, unit in SUMMARY_ROWS:
         stats = agg.get(path)
         if stats is None:
             continue
@@ -61,7 +34,7 @@ def print_summary(document: dict[str, Any], console: Console | None = None) -> N
             table.add_row(label, _fmt(stats["mean"], unit))
         else:
             ci = stats["ci95"]
-            interval = f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "-"
+            interval = f"[{_fmt(ci[0], unit)}, {_fmt(ci[1], unit)}]" if ci else "-"
             table.add_row(label, _fmt(stats["mean"], unit), interval, _fmt(stats["p95"], unit))
     console.print(table)
     if len(runs) == 1:

@@ -30,6 +30,7 @@ def simulate(
 
     count = replications if replications is not None else scenario.replications
     results: list[RunResult] = []
+    run_plots: list[list[Path]] = []
     for i in range(count):
         events: Path | None = None
         if out is not None:
@@ -40,6 +41,9 @@ def simulate(
         if out is not None and events is not None:
             write_run_files(result, events.parent)
             os.replace(events, events.parent / "events.jsonl")
+            from emrsim.report.plots import write_run_plots
+
+            run_plots.append(write_run_plots(result, events.parent))
         results.append(result)
         if progress is not None:
             progress(i + 1, count)
@@ -56,4 +60,9 @@ def simulate(
     }
     if out is not None:
         write_atomic(out / "summary.json", dumps(document))
+        from emrsim.report.html import write_report
+        from emrsim.report.plots import write_replication_plots
+
+        aggregate_plots = write_replication_plots(runs, out) if count > 1 else []
+        write_report(document, results, out, run_plots, aggregate_plots)
     return document, results
