@@ -17,16 +17,25 @@ from pathlib import Path
 import simpy
 
 from emrsim.events import NODE_LOSS, SAMPLE, call_at
-from emrsim.hdfs.blocks import DEAD_NODE_TIMEOUT_S, BlockMap
-from emrsim.hdfs.capacity import node_storage_gb, replication_for
-from emrsim.nodes.cluster import END_CLUSTER, END_FAULT, Fleet, GroupSpec, Instance
+from emrsim.hdfs.blocks import BlockMap
+from emrsim.hdfs.capacity import replication_for
+from emrsim.losses import ENDING, NodeLosses
+from emrsim.nodes.cluster import (
+    BOOTSTRAPPING,
+    END_CLUSTER,
+    PROVISIONING,
+    TERMINATED,
+    Instance,
+    Instances,
+)
+from emrsim.nodes.plan import CapacityTarget, capacity_targets, core_target
+from emrsim.nodes.provisioning import Provisioner
 from emrsim.nodes.resolve import resolve_instance_types
-from emrsim.pricing.prices import rates_for
+from emrsim.nodes.spot import SpotWatch
 from emrsim.random import RunStreams
 from emrsim.recorder import Recorder
 from emrsim.result import RunResult
-from emrsim.scenario.checks import group_name
-from emrsim.scenario.models import Fault, Scenario
+from emrsim.scenario.models import Scenario
 from emrsim.scenario.values import Market, Role
 from emrsim.workload.distributions import sample
 from emrsim.workload.jobs import JobFactory
@@ -37,9 +46,6 @@ from emrsim.yarn.nodes import NodeManager
 from emrsim.yarn.queues import build_queues, leaf_names
 from emrsim.yarn.rm import ResourceManager
 from emrsim.yarn.sizing import am_node_filter
-
-ENDING = frozenset({"TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS"})
-"""Cluster states after termination was requested."""
 
 METRICS_PERIOD_S = 60.0
 """metrics.csv has one row per simulated minute (EMR's 1-minute CloudWatch resolution)."""
@@ -68,9 +74,10 @@ class Simulation:
         self._idle_since: float | None = None
         self._hdfs_max_pct = 0.0
 
-        self.groups = self._group_specs()
-        core = next(g for g in self.groups if g.role is Role.CORE)
-        self.replication_factor = replication_for(s.hdfs.replication, core.count)
+        self.targets = capacity_targets(s, self.types)
+        self.replication_factor = replication_for(
+            s.hdfs.replication, core_target(self.targets).min_instances()
+        )
         self.hdfs = BlockMap(
             self.replication_factor, s.hdfs.block_size_mb, self.streams.stream("placement")
         )
@@ -92,14 +99,31 @@ class Simulation:
         self.rm.on_input = self._read_input
         self.read_gb = 0.0
         self._am_ok = am_node_filter(s)
-        self.fleet = Fleet(
+        self.losses = NodeLosses(self)
+        self.instances = Instances(
             env,
             self.streams.stream("boot"),
             s.cluster.startup.provision,
             s.cluster.startup.bootstrap,
             self._instance_running,
-            self._instance_lost,
+            self.losses.instance_lost,
             self._instance_provisioned,
+        )
+        self.provisioner = Provisioner(
+            env,
+            s,
+            self.targets,
+            self.instances,
+            lambda k: self.streams.stream("spot", 2, k),
+            self.recorder,
+            self._fleet_timeout,
+        )
+        self.spot = SpotWatch(
+            env,
+            s,
+            self.streams.stream,
+            self.losses.spot_notice,
+            self.losses.spot_rebalance if s.spot_market.rebalance_lead is not None else None,
         )
         self.jobs = JobFactory(s, self.types, self.streams)
         self.apps: list[Application] = []
@@ -122,34 +146,6 @@ class Simulation:
             )
             for i, spec in enumerate(s.workload.streams)
         ]
-        self._initial = 0
-        self._provisioned = 0
-        self._bootstrapped = 0
-        if any(g.market is Market.SPOT and g.count for g in self.groups):
-            self.warnings.append(
-                "spot interruptions are not modelled in this version: spot instances are "
-                "billed at spot prices and run uninterrupted"
-            )
-
-    # -------------------------------------------------------------------------- build
-    def _group_specs(self) -> list[GroupSpec]:
-        s = self.scenario
-        specs = []
-        for i, g in enumerate(s.cluster.instance_groups or []):
-            itype = self.types[g.instance_type]
-            storage = node_storage_gb(s, g.instance_type, g.ebs_gb) if g.role is Role.CORE else 0
-            specs.append(
-                GroupSpec(
-                    group_name(s, i),
-                    g.role,
-                    g.market,
-                    itype,
-                    g.count,
-                    rates_for(s, itype, g.market, g.ebs_gb),
-                    storage,
-                )
-            )
-        return specs
 
     # ---------------------------------------------------------------------------- run
     def run(self, observer: Callable[[Simulation], None] | None = None) -> RunResult:
@@ -161,11 +157,9 @@ class Simulation:
 
         env = self.env
         self._set_state("STARTING", "")
-        for group in self.groups:
-            self._initial += group.count
-            self.fleet.launch(group, group.count)
+        self.provisioner.start()
         for fault in self.scenario.faults:
-            call_at(env, fault.at, partial(self._fault, fault), NODE_LOSS)
+            call_at(env, fault.at, partial(self.losses.fault, fault), NODE_LOSS)
         if self.scenario.horizon is not None:
             call_at(env, self.scenario.horizon, self._horizon, SAMPLE)
         call_at(env, 0.0, self._sample, SAMPLE)
@@ -192,15 +186,15 @@ class Simulation:
         row["HDFSUtilization"] = self.hdfs.utilization_pct()
         row["MissingBlocks"] = self.hdfs.missing_blocks()
         row["UnderReplicatedBlocks"] = self.hdfs.under_replicated()
-        row["CoreNodesRunning"] = len(self.fleet.running(Role.CORE))
-        row["TaskNodesRunning"] = len(self.fleet.running(Role.TASK))
+        row["CoreNodesRunning"] = len(self.instances.running(Role.CORE))
+        row["TaskNodesRunning"] = len(self.instances.running(Role.TASK))
         row["IsIdle"] = 1.0 if self._is_idle() else 0.0
         self.recorder.metrics.append(row)
         for queue_row in self.rm.queue_snapshot():
             self.recorder.queue_metrics.append({"time_s": now, **queue_row})
         if self._stop.triggered or self.terminated_s is not None:
             return
-        if self.env.peek() == math.inf:
+        if self._nothing_pending():
             # Nothing else can ever happen: work is stuck (e.g. requests no node can serve).
             self.stalled = True
             self.warnings.append(
@@ -213,6 +207,16 @@ class Simulation:
             self._stop.succeed()
             return
         call_at(self.env, METRICS_PERIOD_S, self._sample, SAMPLE)
+
+    def _nothing_pending(self) -> bool:
+        """Whether no event is left but background ones (spot hazard timers), which alone never
+        change the workload: a finished keep-alive cluster, or work that can never be placed."""
+        if self.env.peek() == math.inf:
+            return True
+        # SimPy keeps its event queue in Environment._queue (no public size): compare it with
+        # the background events the spot model has pending.
+        queue = self.env._queue
+        return len(queue) == self.spot.pending_background
 
     # ------------------------------------------------------------------------ states
     def _set_state(self, state: str, reason: str) -> None:
@@ -229,10 +233,9 @@ class Simulation:
             role=inst.role.value,
             type=inst.itype.name,
         )
-        if self.ready_s is None:
-            self._provisioned += 1
-            if self._provisioned == self._initial and self.state == "STARTING":
-                self._set_state("BOOTSTRAPPING", "")
+        if inst.market is Market.SPOT:
+            self.spot.watch(inst.index, inst.itype.name)
+        self._startup_progress()
 
     def _instance_running(self, inst: Instance) -> None:
         now = self.env.now
@@ -244,21 +247,50 @@ class Simulation:
             type=inst.itype.name,
             market=inst.market.value,
         )
-        if inst.role is not Role.PRIMARY:
+        if inst.noticed:
+            pass  # reclaimed within two minutes: EMR decommissions it before it takes work
+        elif inst.role is not Role.PRIMARY:
             itype = inst.itype
             self.rm.add_node(
                 inst, itype.yarn_memory_mb, itype.yarn_vcores, self._am_ok(inst.role, inst.market)
             )
-        if inst.role is Role.CORE:
-            self.hdfs.add_datanode(inst.index, inst.storage_gb)
-        if self.ready_s is None:
-            self._bootstrapped += 1
-            if self._bootstrapped == self._initial:
-                self._ready()
+            if inst.role is Role.CORE:
+                self.hdfs.add_datanode(inst.index, inst.storage_gb)
+        self._startup_progress()
+
+    def _startup_progress(self) -> None:
+        """STARTING -> BOOTSTRAPPING -> ready, as the initial instances come up.
+
+        The cluster is ready when its primary and core targets are met by running instances
+        (a spot core group waits for all its instances, emr-facts 2) and every task instance
+        fulfilled at launch has bootstrapped; spot task capacity that is still awaiting
+        fulfilment joins later.
+        """
+        if self.ready_s is not None or self.state in ENDING:
+            return
+        needed = [
+            i
+            for i in self.instances.instances
+            if i.state != TERMINATED and (i.role is not Role.TASK or i.request_s == 0.0)
+        ]
+        if (
+            self.state == "STARTING"
+            and not any(i.state == PROVISIONING for i in needed)
+            and self.provisioner.targets_met(Role.PRIMARY, running=False)
+            and self.provisioner.targets_met(Role.CORE, running=False)
+        ):
+            self._set_state("BOOTSTRAPPING", "")
+        if any(i.state in (PROVISIONING, BOOTSTRAPPING) for i in needed):
+            return
+        if self.provisioner.targets_met(Role.PRIMARY) and self.provisioner.targets_met(Role.CORE):
+            self._ready()
 
     def _ready(self) -> None:
         now = self.env.now
         self.ready_s = now
+        core = sum(1 for i in self.instances.running(Role.CORE) if not i.noticed)
+        self.replication_factor = replication_for(self.scenario.hdfs.replication, core)
+        self.hdfs.set_replication(self.replication_factor)
         self._ready_integrals = (
             self.rm.allocated_memory.integral_at(now),
             self.rm.total_memory.integral_at(now),
@@ -321,7 +353,7 @@ class Simulation:
         delay = float(
             sample(self.scenario.cluster.startup.terminate, self.streams.stream("boot", 1), 1)[0]
         )
-        self.fleet.terminate_all(END_CLUSTER, delay)
+        self.instances.terminate_all(END_CLUSTER, delay)
 
         def done() -> None:
             self.terminated_s = env.now
@@ -385,45 +417,9 @@ class Simulation:
     def _track_hdfs(self) -> None:
         self._hdfs_max_pct = max(self._hdfs_max_pct, self.hdfs.utilization_pct())
 
-    # ------------------------------------------------------------------------ losses
-    def _fault(self, fault: Fault) -> None:
-        if self.state in ENDING:
-            return
-        names = {g.name for g in self.groups}
-        candidates = [
-            i
-            for i in self.fleet.running(fault.role)
-            if fault.group is None or (i.group == fault.group and fault.group in names)
-        ]
-        count = min(fault.count, len(candidates))
-        if count < fault.count:
-            self.warnings.append(
-                f"fault at {fault.at:.0f} s asked for {fault.count} running {fault.role.value} "
-                f"instances; {len(candidates)} were running"
-            )
-        rng = self.streams.stream("faults", self.scenario.faults.index(fault))
-        picks = sorted(rng.choice(len(candidates), size=count, replace=False).tolist())
-        for k in picks:
-            inst = candidates[k]
-            self.recorder.event(self.env.now, "fault", instance=inst.id, role=inst.role.value)
-            self.fleet.terminate(inst, END_FAULT)
-
-    def _instance_lost(self, inst: Instance) -> None:
-        now = self.env.now
-        self.recorder.event(
-            now, "instance_lost", instance=inst.id, role=inst.role.value, reason=inst.end_reason
+    def _fleet_timeout(self, target: CapacityTarget) -> None:
+        self._terminate(
+            "INSTANCE_FLEET_TIMEOUT",
+            f"spot capacity of {target.name} was not fulfilled within its spot_timeout",
+            errors=True,
         )
-        if inst.role is Role.PRIMARY:
-            self._terminate("INSTANCE_FAILURE", f"primary instance {inst.id} lost", errors=True)
-            return
-        self.rm.remove_node(inst)
-        if inst.role is Role.CORE:
-            lost = self.hdfs.node_lost(inst.index)
-            self._track_hdfs()
-            if lost:
-                self.recorder.event(now, "blocks_lost", instance=inst.id, blocks=lost)
-            call_at(self.env, DEAD_NODE_TIMEOUT_S, self._datanode_dead)
-
-    def _datanode_dead(self) -> None:
-        self.hdfs.rereplicate()
-        self._track_hdfs()

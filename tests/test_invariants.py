@@ -320,7 +320,7 @@ def _check_end(sim: Simulation, result: Any) -> None:
     assert cost["total"] == pytest.approx(cost["ec2"] + cost["emr"] + cost["ebs"], rel=1e-9)
     assert cost["total"] == pytest.approx(sum(cost["by_role"].values()), rel=1e-9)
     assert cost["total"] == pytest.approx(sum(cost["by_market"].values()), rel=1e-9)
-    rates = {inst.id: inst.rates for inst in sim.fleet.instances}
+    rates = {inst.id: inst.rates for inst in sim.instances.instances}
     for node in result.nodes:
         if node.start_s is None:
             assert node.cost_usd == 0.0
@@ -331,7 +331,7 @@ def _check_end(sim: Simulation, result: Any) -> None:
         assert node.end_s <= sim.env.now + 1e-9
     assert summary["cluster_lifetime_s"] <= sim.env.now + 1e-9
     assert summary["makespan_s"] <= summary["cluster_lifetime_s"] + 1e-9
-    assert summary["nodes"]["peak"] <= len(sim.fleet.instances)
+    assert summary["nodes"]["peak"] <= len(sim.instances.instances)
     assert summary["jobs"]["mean_wait_s"] >= 0
 
 

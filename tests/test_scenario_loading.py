@@ -229,3 +229,134 @@ def test_json_schema() -> None:
     assert "workload" in schema["properties"]
     assert "cluster" in schema.get("required", [])
     json.dumps(schema)  # serialisable as it stands
+
+
+# ------------------------------------------------------------------------ fleets and spot
+GOOD_DIR = GOOD.parent
+
+FLEETS = """\
+name: f
+cluster:
+  instance_fleets:
+    - role: primary
+      target_on_demand_capacity: 1
+      instance_types: [{{instance_type: m5.xlarge}}]
+    - role: core
+      target_on_demand_capacity: {od}
+      target_spot_capacity: {spot}
+      instance_types:
+        - {{instance_type: r5.2xlarge, weighted_capacity: 2}}
+        - {{instance_type: m5.xlarge, ebs_gb: {small_ebs}}}
+        - {{instance_type: r5.xlarge}}
+"""
+
+
+def _fleets(od: int = 2, spot: int = 0, small_ebs: int = 64, extra: str = "") -> Scenario:
+    """A primary fleet and a core fleet of three types; ``extra`` is appended to the file."""
+    text = FLEETS.format(od=od, spot=spot, small_ebs=small_ebs)
+    return scenario_from_text(text + extra, "f.yaml")
+
+
+@pytest.mark.parametrize("name", ["fleets.yaml", "spot_interruptions.yaml"])
+def test_good_fleet_and_spot_files_check_clean(name: str) -> None:
+    from emrsim.scenario.checks import check_scenario
+
+    scenario = load_scenario(GOOD_DIR / name)
+    assert check_scenario(scenario) == []
+
+
+def test_good_fleet_file_keys() -> None:
+    scenario = load_scenario(GOOD_DIR / "fleets.yaml")
+    fleets = scenario.cluster.instance_fleets
+    assert fleets is not None and [f.role for f in fleets] == [Role.PRIMARY, Role.CORE, Role.TASK]
+    timeout = fleets[1].spot_timeout
+    assert timeout is not None
+    assert (timeout.duration, timeout.action) == (1800.0, "switch_to_on_demand")
+    assert scenario.spot_market.availability == {"r5.2xlarge": 0.5, "m5.xlarge": 0.0}
+
+
+def test_core_type_of_a_fleet_is_its_smallest_type() -> None:
+    from emrsim.nodes.resolve import resolve_instance_types
+    from emrsim.yarn.sizing import am_request, core_type, stage_request
+
+    scenario = _fleets(extra=_step("{stages: [{name: map, tasks: 1, duration: 5}]}"))
+    types = resolve_instance_types(scenario)
+    assert core_type(scenario, types).name == "m5.xlarge"  # the least YARN memory
+    job = scenario.workload.steps[0].job
+    # Default sizes come from it, so they fit every core node the fleet may launch.
+    assert stage_request(scenario, types, job, 0) == (types["m5.xlarge"].map_memory_mb, 1)
+    assert am_request(scenario, types, job) == (types["m5.xlarge"].am_memory_mb, 1)
+    # A core group's type is its own.
+    assert core_type(_with(""), types).name == "m5.xlarge"
+
+
+def test_hdfs_capacity_of_a_group_is_unchanged() -> None:
+    from emrsim.hdfs.capacity import hdfs_capacity_gb, lowest_core_storage
+
+    scenario = _with("")  # two m5.xlarge core nodes, 64 GB of EBS each
+    assert lowest_core_storage(scenario) == (128.0, 2)
+    assert hdfs_capacity_gb(scenario, 1) == pytest.approx(128.0)
+    assert hdfs_capacity_gb(scenario, 2) == pytest.approx(64.0)
+
+
+@pytest.mark.parametrize(
+    ("od", "spot", "small_ebs", "raw", "instances"),
+    [
+        # r5.2xlarge (weight 2, 128 GB), m5.xlarge (weight 1, EBS as given), r5.xlarge (64 GB).
+        (2, 0, 64, 128.0, 1),  # one r5.2xlarge, or two 64 GB nodes: 128 GB, fewest instances
+        (3, 0, 64, 192.0, 2),
+        (2, 3, 64, 320.0, 3),  # each market is filled on its own: 128 + 192
+        (3, 0, 200, 192.0, 2),  # r5.2xlarge + r5.xlarge beats any m5.xlarge with 200 GB
+        (3, 0, 10, 30.0, 3),  # three small m5.xlarge
+        (1, 0, 500, 64.0, 1),  # one r5.xlarge; a weight-2 r5.2xlarge would overshoot to 128
+    ],
+)
+def test_hdfs_capacity_of_a_fleet_is_its_least_storage(
+    od: int, spot: int, small_ebs: int, raw: float, instances: int
+) -> None:
+    from emrsim.hdfs.capacity import hdfs_capacity_gb, lowest_core_storage
+
+    scenario = _fleets(od, spot, small_ebs)
+    assert lowest_core_storage(scenario) == (pytest.approx(raw), instances)
+    assert hdfs_capacity_gb(scenario, 2) == pytest.approx(raw / 2)
+
+
+def test_lowest_core_storage_mixes_types() -> None:
+    from emrsim.hdfs.capacity import lowest_core_storage
+
+    # 5 units: one weight-4 node (256 GB) and one weight-1 node (64 GB) hold the least.
+    text = """\
+name: mix
+cluster:
+  instance_fleets:
+    - {role: primary, target_on_demand_capacity: 1, instance_types: [{instance_type: m5.xlarge}]}
+    - role: core
+      target_on_demand_capacity: 5
+      instance_types:
+        - {instance_type: m5.4xlarge, weighted_capacity: 4}
+        - {instance_type: m5.xlarge, ebs_gb: 100}
+        - {instance_type: r5.xlarge}
+"""
+    assert lowest_core_storage(scenario_from_text(text, "mix.yaml")) == (320.0, 2)
+
+
+def test_faults_may_name_a_fleet() -> None:
+    scenario = _fleets(extra="faults: [{at: 1h, role: core, group: core, count: 1}]\n")
+    assert scenario.faults[0].group == "core"
+
+
+def test_fleet_replication_within_its_smallest_launch() -> None:
+    # 4 units: at least two instances (weight 2), so replication 2 is allowed.
+    scenario = _fleets(od=4, extra="hdfs: {replication: 2}\n")
+    assert scenario.hdfs.replication == 2
+
+
+def test_spot_timeout_duration_bounds() -> None:
+    extra = "      spot_timeout: {duration: %s, action: terminate_cluster}\n"
+    for ok in ("5m", "24h"):
+        scenario = _fleets(spot=2, extra=extra % ok)
+        fleets = scenario.cluster.instance_fleets
+        assert fleets is not None and fleets[1].spot_timeout is not None
+    with pytest.raises(ScenarioError) as info:
+        _fleets(spot=2, extra=extra % "1441m")
+    assert any("between 5 and 1440 minutes" in line for line in info.value.lines())

@@ -235,3 +235,38 @@ def test_step_failure_cancels_the_later_steps() -> None:
     # keep_alive false: nothing left to run, so the cluster ends with the failed step.
     assert run["cluster_state"] == "TERMINATED"
     assert run["cluster_lifetime_s"] == pytest.approx(failed["end_s"])
+
+
+# -------------------------------------------------------------------- spot-vs-on-demand
+def _study(*overrides: str) -> dict[str, Any]:
+    scenario = emrsim.load_scenario(SCENARIO_DIR / "spot-vs-on-demand.yaml", list(overrides))
+    document, _ = emrsim.simulate(scenario)
+    return document
+
+
+@pytest.mark.slow
+def test_spot_study_shows_the_saving_the_tail_and_the_failures() -> None:
+    on_demand = _study("cluster.instance_groups.2.market=on_demand")
+    mixed = _study()
+    all_spot = _study(
+        "cluster.instance_groups.0.market=spot", "cluster.instance_groups.1.market=spot"
+    )
+
+    def agg(doc: dict[str, Any], key: str) -> dict[str, Any]:
+        return dict(doc["aggregate"][key])
+
+    # A: no spot, no interruptions, every night completes.
+    assert agg(on_demand, "spot.interruptions")["p95"] == 0
+    assert all(r["cluster_state"] == "TERMINATED" for r in on_demand["runs"])
+    # B: cheaper on average (intervals apart), but its p95 cost nearly reaches on-demand's mean.
+    assert agg(mixed, "cost_usd.total")["ci95"][1] < agg(on_demand, "cost_usd.total")["ci95"][0]
+    assert agg(mixed, "cost_usd.total")["p95"] > 0.9 * agg(on_demand, "cost_usd.total")["mean"]
+    assert agg(mixed, "makespan_s")["p95"] > agg(on_demand, "makespan_s")["p95"]
+    assert agg(mixed, "spot.lost_container_s")["p95"] > 0
+    assert all(r["jobs"]["completed"] == 2 for r in mixed["runs"])
+    assert agg(mixed, "hdfs.blocks_lost")["mean"] == 0
+    # C: cheapest, but some nights fail with the primary and some lose HDFS blocks.
+    assert agg(all_spot, "cost_usd.total")["mean"] < agg(mixed, "cost_usd.total")["mean"]
+    failed = [r for r in all_spot["runs"] if r["cluster_state"] == "TERMINATED_WITH_ERRORS"]
+    assert failed and all(r["state_change_reason"] == "INSTANCE_FAILURE" for r in failed)
+    assert any(r["hdfs"]["blocks_lost"] > 0 for r in all_spot["runs"])

@@ -496,7 +496,7 @@ def test_tasks_in_executors_write_their_output_from_the_executor_node(tmp_path: 
     assert sim.replication_factor == 1
     assert sim.hdfs.stored_gb() == pytest.approx(8.0)
     per_node: dict[int, float] = {}
-    index = {inst.id: inst.index for inst in sim.fleet.instances}
+    index = {inst.id: inst.index for inst in sim.instances.instances}
     for e in events:
         if e["event"] == "task_completed":
             node = index[e["node"]]

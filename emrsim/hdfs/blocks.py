@@ -39,6 +39,14 @@ class BlockMap:
         self.bytes_lost_mb = 0.0
         self.rereplicated_mb = 0.0
 
+    def set_replication(self, replication: int) -> None:
+        """Set the replication factor before any block is written (EMR fixes dfs.replication
+        from the core node count when the cluster starts)."""
+        if self.n_blocks:
+            raise RuntimeError("the replication factor is fixed once blocks exist")
+        self.replication = replication
+        self._all_replicas = np.full((0, replication), _NO_NODE, dtype=np.int32)
+
     # ------------------------------------------------------------------------- nodes
     def add_datanode(self, node: int, capacity_gb: float) -> None:
         """A DataNode joins with ``capacity_gb`` of raw storage."""

@@ -8,6 +8,7 @@ running (the end of provisioning, bootstrap included) until it is terminated.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -47,6 +48,7 @@ class Instance:
         "index",
         "itype",
         "market",
+        "noticed",
         "rates",
         "ready_s",
         "request_s",
@@ -54,28 +56,21 @@ class Instance:
         "start_s",
         "state",
         "storage_gb",
+        "weight",
     )
 
-    def __init__(
-        self,
-        index: int,
-        itype: InstanceType,
-        role: Role,
-        market: Market,
-        group: str,
-        rates: Rates,
-        storage_gb: float,
-        request_s: float,
-    ) -> None:
+    def __init__(self, index: int, spec: LaunchSpec, request_s: float) -> None:
         self.index = index
         self.id = f"i-{index:05d}"
-        self.itype = itype
-        self.role = role
-        self.market = market
-        self.group = group
-        self.rates = rates
-        self.storage_gb = storage_gb
+        self.itype = spec.itype
+        self.role = spec.role
+        self.market = spec.market
+        self.group = spec.name
+        self.rates = spec.rates
+        self.storage_gb = spec.storage_gb
+        self.weight = spec.weight
         self.request_s = request_s
+        self.noticed = False  # a spot interruption notice (or rebalance) arrived
         self.state = PROVISIONING
         self.start_s: float | None = None  # billing starts
         self.ready_s: float | None = None  # bootstrapped, RUNNING
@@ -87,32 +82,29 @@ class Instance:
         """Whether the instance ever started (and so is billed)."""
         return self.start_s is not None
 
-
-class GroupSpec:
-    """What the fleet of instances of one instance group looks like."""
-
-    __slots__ = ("count", "itype", "market", "name", "rates", "role", "storage_gb")
-
-    def __init__(
-        self,
-        name: str,
-        role: Role,
-        market: Market,
-        itype: InstanceType,
-        count: int,
-        rates: Rates,
-        storage_gb: float,
-    ) -> None:
-        self.name = name
-        self.role = role
-        self.market = market
-        self.itype = itype
-        self.count = count
-        self.rates = rates
-        self.storage_gb = storage_gb
+    @property
+    def running(self) -> bool:
+        """Whether the instance is RUNNING (bootstrapped, not terminated)."""
+        return self.state == RUNNING
 
 
-class Fleet:
+@dataclass(frozen=True, slots=True)
+class LaunchSpec:
+    """What one instance of a group or fleet is: type, role, market, rates, HDFS storage."""
+
+    name: str
+    """The instance group's or fleet's name."""
+    role: Role
+    market: Market
+    itype: InstanceType
+    rates: Rates
+    storage_gb: float
+    """Raw HDFS storage (core nodes; 0 for others)."""
+    weight: int = 1
+    """Weighted capacity units (fleets; 1 for instance groups)."""
+
+
+class Instances:
     """All instances of the cluster, launching and terminating them on the SimPy clock."""
 
     def __init__(
@@ -133,23 +125,15 @@ class Fleet:
         self.on_lost = on_lost
         self.on_provisioned = on_provisioned
         self.instances: list[Instance] = []
+        self.closed = False  # the cluster is terminating: no more launches
 
-    def launch(self, group: GroupSpec, count: int) -> list[Instance]:
-        """Request ``count`` instances of ``group`` now; each provisions then bootstraps."""
+    def launch(self, spec: LaunchSpec, count: int) -> list[Instance]:
+        """Request ``count`` instances of ``spec`` now; each provisions then bootstraps."""
         provision = sample(self.provision, self.boot_rng, count)
         bootstrap = sample(self.bootstrap, self.boot_rng, count)
         launched = []
         for k in range(count):
-            inst = Instance(
-                len(self.instances) + 1,
-                group.itype,
-                group.role,
-                group.market,
-                group.name,
-                group.rates,
-                group.storage_gb,
-                self.env.now,
-            )
+            inst = Instance(len(self.instances) + 1, spec, self.env.now)
             self.instances.append(inst)
             launched.append(inst)
             boot = float(bootstrap[k])
@@ -179,19 +163,18 @@ class Fleet:
         ]
 
     def terminate(self, inst: Instance, reason: str) -> None:
-        """Terminate one instance now (billing stops); a running one is lost to YARN and HDFS."""
+        """Terminate one instance now (billing stops) and tell ``on_lost``, whatever its state."""
         if inst.state == TERMINATED:
             return
-        was_running = inst.state == RUNNING
         inst.state = TERMINATED
         inst.end_reason = reason
         if inst.start_s is not None:
             inst.end_s = self.env.now
-        if was_running:
-            self.on_lost(inst)
+        self.on_lost(inst)
 
     def terminate_all(self, reason: str, delay_s: float = 0.0) -> None:
         """Terminate every instance ``delay_s`` from now (billing runs until then)."""
+        self.closed = True
 
         def finish() -> None:
             for inst in self.instances:

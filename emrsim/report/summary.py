@@ -9,6 +9,7 @@ import numpy as np
 from emrsim.nodes.cluster import END_RUNNING
 from emrsim.pricing.billing import Cost, instance_cost
 from emrsim.result import JobRecord, NodeRecord, RunResult, StepRecord
+from emrsim.scenario.values import Market
 from emrsim.yarn.apps import FAILED, FINISHED, KILLED
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ def collect(sim: Simulation) -> RunResult:
             **_job_stats(jobs),
             # finished tasks run again because a lost node held their shuffle output
             "shuffle_recomputed_tasks": sim.rm.masters.shuffle_recomputed_tasks,
+            # applications whose application master had to run again (a lost AM container)
+            "am_retried": sum(1 for a in sim.apps if a.am_attempts > 1),
         },
         "steps": [
             {"name": s.name, "state": s.state, "start_s": s.start_s, "end_s": s.end_s}
@@ -51,7 +54,15 @@ def collect(sim: Simulation) -> RunResult:
             "preempted": sim.rm.counts.preempted,
             "lost_container_s": sim.rm.counts.lost_container_s,
         },
-        "spot": {"interruptions": 0, "lost_container_s": 0.0},
+        "spot": {
+            # interruption notices delivered to running spot instances
+            "interruptions": sim.losses.interruptions,
+            # container-seconds of running containers lost with interrupted nodes
+            "lost_container_s": sim.losses.lost_container_s,
+            "reclaim_waves": sim.spot.waves,
+            "instance_hours": _spot_hours(sim, end_s),
+            "unfulfilled_requests": sim.provisioner.unfulfilled_attempts,
+        },
         "hdfs": {
             "replication": sim.replication_factor,
             "blocks_lost": sim.hdfs.blocks_lost,
@@ -75,12 +86,22 @@ def collect(sim: Simulation) -> RunResult:
     )
 
 
+def _spot_hours(sim: Simulation, end_s: float) -> float:
+    """Billed hours of spot instances."""
+    hours = 0.0
+    for inst in sim.instances.instances:
+        if inst.market is Market.SPOT and inst.start_s is not None:
+            stop = inst.end_s if inst.end_s is not None else end_s
+            hours += (stop - inst.start_s) / 3600.0
+    return hours
+
+
 def _nodes(sim: Simulation, end_s: float) -> tuple[list[NodeRecord], dict[str, Any]]:
     rows: list[NodeRecord] = []
     by_role = {"primary": Cost(), "core": Cost(), "task": Cost()}
     by_market = {"on_demand": Cost(), "spot": Cost()}
     total = Cost()
-    for inst in sim.fleet.instances:
+    for inst in sim.instances.instances:
         cost = Cost()
         stop = inst.end_s
         reason = inst.end_reason

@@ -2,15 +2,21 @@
 
 Each check returns :class:`Problem` objects; nothing here raises. Parts of the contract that a
 later version implements are rejected here with "not supported yet", never silently ignored.
+This module holds the workload and queue rules; the cluster's (instance groups and fleets, the
+spot market, prices, container fits, HDFS, faults) are in :mod:`emrsim.scenario.checks_cluster`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from emrsim.nodes.plan import group_name
+from emrsim.scenario import checks_cluster as cluster
 from emrsim.scenario.models import Job, Scenario
 from emrsim.scenario.source import Path, Problem
-from emrsim.scenario.values import ActionOnFailure, Constant, Role
+from emrsim.scenario.values import ActionOnFailure, Constant
+
+__all__ = ["NOT_YET", "check_scenario", "group_name", "job_queue", "queue_names"]
 
 NOT_YET = "not supported yet in this version of emrsim"
 
@@ -31,28 +37,25 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
         )
         return problems
     problems += _unsupported(scenario)
-    types_ok, type_problems = _instance_types(scenario)
+    types_ok, type_problems = cluster.instance_type_problems(scenario)
     problems += type_problems
-    problems += _groups(scenario)
+    problems += cluster.group_problems(scenario)
+    problems += cluster.fleet_problems(scenario)
     queue_problems = _queues(scenario)
     problems += queue_problems
     if not queue_problems:
         problems += _workload(scenario)
     if types_ok:
-        problems += _prices(scenario)
-        problems += _fits(scenario)
-        problems += _hdfs(scenario)
-    problems += _faults(scenario)
+        types, targets = cluster.targets_of(scenario)
+        problems += cluster.spot_problems(scenario, targets)
+        problems += cluster.price_problems(scenario, targets)
+        problems += cluster.fit_problems(scenario, types, targets, list(_jobs(scenario)))
+        problems += cluster.hdfs_problems(scenario, targets)
+        problems += cluster.fault_problems(scenario, targets)
     return problems
 
 
 def _unsupported(s: Scenario) -> Iterator[Problem]:
-    if s.cluster.instance_fleets is not None:
-        yield Problem(
-            ("cluster", "instance_fleets"), f"instance fleets: {NOT_YET}; use instance_groups"
-        )
-    if s.spot_market.interruptions:
-        yield Problem(("spot_market", "interruptions"), f"spot interruptions: {NOT_YET}")
     if s.scaling.managed is not None:
         yield Problem(("scaling", "managed"), f"managed scaling: {NOT_YET}")
     if s.yarn.preemption.enabled and s.yarn.scheduler == "fifo":
@@ -118,90 +121,6 @@ def _jobs(s: Scenario) -> Iterator[tuple[Path, Job]]:
         yield ("workload", "steps", i, "job"), step.job
     for i, stream in enumerate(s.workload.streams):
         yield ("workload", "streams", i, "job"), stream.job
-
-
-def _instance_types(s: Scenario) -> tuple[bool, list[Problem]]:
-    from emrsim.nodes.catalogue import load_catalogue
-    from emrsim.nodes.resolve import REQUIRED_NEW_FIELDS
-
-    catalogue = load_catalogue(s.region)
-    known = set(catalogue)
-    problems: list[Problem] = []
-    for name, spec in s.instance_types.items():
-        if name not in catalogue:
-            missing = [f for f in REQUIRED_NEW_FIELDS if getattr(spec, f) is None]
-            if missing:
-                problems.append(
-                    Problem(
-                        ("instance_types", name), "a new instance type needs " + ", ".join(missing)
-                    )
-                )
-                continue
-        known.add(name)
-    for i, group in enumerate(s.cluster.instance_groups or []):
-        if group.instance_type not in known:
-            problems.append(
-                Problem(
-                    ("cluster", "instance_groups", i, "instance_type"),
-                    _unknown_type(group.instance_type, known),
-                )
-            )
-    for key in ("price_fraction", "interruptions"):
-        for name in getattr(s.spot_market, key):
-            if name not in known:
-                problems.append(Problem(("spot_market", key, name), _unknown_type(name, known)))
-    for name in s.pricing.instances:
-        if name not in known:
-            problems.append(Problem(("pricing", "instances", name), _unknown_type(name, known)))
-    return not problems, problems
-
-
-def _unknown_type(name: str, known: set[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, sorted(known), n=3)
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    return (
-        f"unknown instance type {name!r}{hint}; add it under instance_types with vcpu, "
-        "memory_gb and yarn_memory_mb"
-    )
-
-
-def _groups(s: Scenario) -> Iterator[Problem]:
-    groups = s.cluster.instance_groups
-    if groups is None:
-        return
-    where = ("cluster", "instance_groups")
-    by_role = {role: [i for i, g in enumerate(groups) if g.role is role] for role in Role}
-    if len(by_role[Role.PRIMARY]) != 1:
-        yield Problem(where, "give exactly one primary (MASTER) instance group")
-    for i in by_role[Role.PRIMARY]:
-        if groups[i].count not in (1, 3):
-            yield Problem(
-                (*where, i, "count"),
-                "a primary group has 1 instance (or 3 for high availability, EMR 5.23.0+)",
-            )
-    if len(by_role[Role.CORE]) != 1:
-        yield Problem(where, "give exactly one core instance group (EMR allows one)")
-    for i in by_role[Role.CORE]:
-        if groups[i].count < 1:
-            yield Problem((*where, i, "count"), "must be >= 1: the core group runs HDFS and YARN")
-    if len(by_role[Role.TASK]) > 48:
-        yield Problem(where, "EMR allows at most 48 task instance groups")
-    names = [group_name(s, i) for i in range(len(groups))]
-    for i, name in enumerate(names):
-        if names.index(name) != i:
-            yield Problem((*where, i, "name"), f"duplicate instance group name {name!r}")
-
-
-def group_name(s: Scenario, index: int) -> str:
-    """A group's name: its ``name``, else its role (numbered when a role has several groups)."""
-    groups = s.cluster.instance_groups or []
-    group = groups[index]
-    if group.name:
-        return group.name
-    same = [i for i, g in enumerate(groups) if g.role is group.role and not g.name]
-    return group.role.value if len(same) == 1 else f"{group.role.value}-{same.index(index) + 1}"
 
 
 def queue_names(s: Scenario) -> list[str]:
@@ -278,121 +197,3 @@ def job_queue(s: Scenario, where: Path) -> str:
 def _unknown_queue(name: str, names: list[str]) -> str:
     leaves = [n for n in names if not n.startswith("root.")]
     return f"unknown queue {name!r}; leaf queues are: {', '.join(leaves)}"
-
-
-def _prices(s: Scenario) -> Iterator[Problem]:
-    from emrsim.nodes.resolve import resolve_instance_types
-    from emrsim.pricing.prices import PriceError, rates_for
-
-    types = resolve_instance_types(s)
-    for i, group in enumerate(s.cluster.instance_groups or []):
-        try:
-            rates_for(s, types[group.instance_type], group.market, group.ebs_gb)
-        except PriceError as exc:
-            yield Problem(("cluster", "instance_groups", i, "instance_type"), str(exc))
-
-
-def _fits(s: Scenario) -> Iterator[Problem]:
-    """Every container (task and AM) must fit some node that may run it."""
-    from emrsim.nodes.resolve import resolve_instance_types
-    from emrsim.yarn.sizing import am_node_filter, am_request, normalise, stage_request
-
-    types = resolve_instance_types(s)
-    workers = [g for g in s.cluster.instance_groups or [] if g.role is not Role.PRIMARY]
-    if not any(g.role is Role.CORE for g in workers):
-        return  # reported by _groups; default sizes come from the core type
-    sizes = [
-        (types[g.instance_type].yarn_memory_mb, types[g.instance_type].yarn_vcores) for g in workers
-    ]
-    max_mb = max(m for m, _ in sizes)
-    max_vc = max(v for _, v in sizes)
-    allowed_am = am_node_filter(s)
-    am_sizes = [
-        (types[g.instance_type].yarn_memory_mb, types[g.instance_type].yarn_vcores)
-        for g in workers
-        if allowed_am(g.role, g.market)
-    ]
-    for where, job in _jobs(s):
-        for k, _stage in enumerate(job.stages if job.type != "spark" else []):
-            mem, vc = stage_request(s, types, job, k)
-            if mem > max_mb or vc > max_vc:
-                yield Problem(
-                    (*where, "stages", k, "container"),
-                    f"a {mem} MB / {vc} vcore container fits no node: the largest "
-                    f"NodeManager offers {max_mb} MB / {max_vc} vcores "
-                    "(yarn.scheduler.maximum-allocation)",
-                )
-        if job.type == "spark" and job.executors is not None:
-            mem, vc = normalise(job.executors.memory_mb, job.executors.vcores, s)
-            if mem > max_mb or vc > max_vc:
-                yield Problem(
-                    (*where, "executors"),
-                    f"a {mem} MB / {vc} vcore executor fits no node: the largest "
-                    f"NodeManager offers {max_mb} MB / {max_vc} vcores "
-                    "(yarn.scheduler.maximum-allocation)",
-                )
-        am = am_request(s, types, job)
-        if am is None:
-            continue
-        if not am_sizes:
-            yield Problem(
-                (*where, "am"),
-                "no instance group may host application masters "
-                f"under am_placement {s.yarn.am_placement!r}",
-            )
-        elif not any(am[0] <= m and am[1] <= v for m, v in am_sizes):
-            yield Problem(
-                (*where, "am"), f"a {am[0]} MB / {am[1]} vcore AM fits no node allowed to host AMs"
-            )
-
-
-def _hdfs(s: Scenario) -> Iterator[Problem]:
-    from emrsim.hdfs.capacity import hdfs_capacity_gb, replication_for
-
-    groups = s.cluster.instance_groups or []
-    core = [g for g in groups if g.role is Role.CORE]
-    if not core or core[0].count < 1:
-        return
-    replication = replication_for(s.hdfs.replication, core[0].count)
-    capacity = hdfs_capacity_gb(s, replication)
-    if s.hdfs.preload_gb > capacity:
-        yield Problem(
-            ("hdfs", "preload_gb"),
-            f"{s.hdfs.preload_gb:g} GB does not fit: HDFS "
-            f"holds {capacity:.0f} GB (raw core storage / replication {replication})",
-        )
-    if s.hdfs.replication != "auto" and s.hdfs.replication > core[0].count:
-        yield Problem(
-            ("hdfs", "replication"),
-            f"replication {s.hdfs.replication} needs at "
-            f"least {s.hdfs.replication} core nodes (the core group has "
-            f"{core[0].count})",
-        )
-
-
-def _faults(s: Scenario) -> Iterator[Problem]:
-    groups = s.cluster.instance_groups or []
-    names = [group_name(s, i) for i in range(len(groups))]
-    for i, fault in enumerate(s.faults):
-        where = ("faults", i)
-        if fault.group is not None:
-            if fault.group not in names:
-                yield Problem(
-                    (*where, "group"),
-                    f"unknown instance group {fault.group!r}; groups are: {', '.join(names)}",
-                )
-                continue
-            group = groups[names.index(fault.group)]
-            if group.role is not fault.role:
-                yield Problem(
-                    (*where, "role"), f"group {fault.group!r} is a {group.role.value} group"
-                )
-            available = group.count
-        else:
-            available = sum(g.count for g in groups if g.role is fault.role)
-        if fault.count > available:
-            yield Problem(
-                (*where, "count"),
-                f"asks for {fault.count} {fault.role.value} "
-                f"instances but the cluster starts with {available}",
-            )

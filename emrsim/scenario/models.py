@@ -55,6 +55,10 @@ class InstanceGroup(Frozen):
     ebs_gb: float | None = Field(default=None, ge=0)
 
 
+MAX_FLEET_TYPES = 30
+"""Instance types per fleet: EMR's maximum with an allocation strategy (emr-facts 2)."""
+
+
 class FleetInstanceType(Frozen):
     """One instance type a fleet may launch, with its weight."""
 
@@ -65,13 +69,26 @@ class FleetInstanceType(Frozen):
 
 
 class SpotTimeout(Frozen):
-    """SpotSpecification.TimeoutDurationMinutes and TimeoutAction."""
+    """SpotSpecification.TimeoutDurationMinutes and TimeoutAction.
+
+    EMR accepts 5 to 1440 minutes (emr-facts 2).
+    """
 
     duration: PositiveSeconds
     action: Annotated[
         Literal["switch_to_on_demand", "terminate_cluster"],
         BeforeValidator(lambda v: v.lower() if isinstance(v, str) else v),
     ]
+
+    @field_validator("duration")
+    @classmethod
+    def _emr_range(cls, duration: float) -> float:
+        if not 5 * 60 <= duration <= 1440 * 60:
+            raise ValueError(
+                "must be between 5 and 1440 minutes (EMR's TimeoutDurationMinutes range; "
+                f"got {duration / 60:g} min)"
+            )
+        return duration
 
 
 class InstanceFleet(Frozen):
@@ -81,7 +98,9 @@ class InstanceFleet(Frozen):
     name: str | None = None
     target_on_demand_capacity: int = Field(default=0, ge=0)
     target_spot_capacity: int = Field(default=0, ge=0)
-    instance_types: list[FleetInstanceType] = Field(min_length=1, max_length=30)
+    instance_types: list[FleetInstanceType] = Field(
+        min_length=1, json_schema_extra={"maxItems": MAX_FLEET_TYPES}
+    )
     spot_allocation_strategy: Literal[
         "capacity-optimized",
         "price-capacity-optimized",
@@ -91,6 +110,16 @@ class InstanceFleet(Frozen):
     ] = "price-capacity-optimized"
     on_demand_allocation_strategy: Literal["lowest-price", "prioritized"] = "lowest-price"
     spot_timeout: SpotTimeout | None = None
+
+    @field_validator("instance_types")
+    @classmethod
+    def _at_most_30(cls, types: list[FleetInstanceType]) -> list[FleetInstanceType]:
+        if len(types) > MAX_FLEET_TYPES:
+            raise ValueError(
+                f"a fleet lists at most {MAX_FLEET_TYPES} instance types (EMR's limit with an "
+                f"allocation strategy; got {len(types)})"
+            )
+        return types
 
 
 class Startup(Frozen):
@@ -138,11 +167,73 @@ class SpotInterruption(Frozen):
         return self
 
 
+def _fraction(what: str, above_0: bool) -> Any:
+    """A check of a number in (0, 1] (``above_0``) or [0, 1] whose message says what it is."""
+    allowed = "above 0 and at most 1" if above_0 else "between 0 and 1"
+
+    def check(value: Any) -> Any:
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if number and (value > 1 or value < 0 or (above_0 and value == 0)):
+            raise ValueError(f"must be {allowed}: {what} (got {value:g})")
+        return value
+
+    return check
+
+
+class ReclaimWaves(Frozen):
+    """Correlated reclaims: part of the hazard arrives as waves that hit a whole capacity pool.
+
+    A pool is one instance type in the cluster's Availability Zone (a cluster lives in one AZ,
+    emr-facts 2). ``share`` of each instance's hazard comes from waves; each wave reclaims every
+    spot instance of its pool independently with probability ``pool_fraction``. The mean rate
+    per instance-hour is unchanged; the variance of interruptions per run grows.
+    """
+
+    share: Annotated[
+        float,
+        Field(gt=0, le=1),
+        BeforeValidator(_fraction("the share of the hazard that arrives in waves", above_0=True)),
+    ]
+    pool_fraction: Annotated[
+        float,
+        Field(gt=0, le=1),
+        BeforeValidator(_fraction("the chance a wave reclaims each instance of its pool", True)),
+    ]
+
+
 class SpotMarket(Frozen):
-    """Spot prices and interruption hazards per instance type."""
+    """Spot prices, interruption hazards and capacity per instance type (pool)."""
 
     interruptions: dict[str, SpotInterruption] = Field(default_factory=dict)
-    price_fraction: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(default_factory=dict)
+    price_fraction: dict[
+        str,
+        Annotated[
+            float,
+            Field(gt=0, le=1),
+            BeforeValidator(_fraction("the spot price as a fraction of on-demand", True)),
+        ],
+    ] = Field(default_factory=dict)
+    availability: dict[
+        str,
+        Annotated[
+            float,
+            Field(ge=0, le=1),
+            BeforeValidator(
+                _fraction("the probability a spot request is fulfilled at one attempt", False)
+            ),
+        ],
+    ] = Field(default_factory=dict)
+    """Probability that a spot request in a pool is fulfilled at one attempt (default 1)."""
+    retry_interval: PositiveSeconds = 300.0
+    """Time between attempts of an unfulfilled spot request (a model default)."""
+    advisor_window: PositiveSeconds = 30 * 86400.0
+    """The span a Spot Advisor bucket refers to ("the trailing month"): bucket -> hazard."""
+    reclaim_waves: ReclaimWaves | None = None
+    rebalance_lead: Seconds | None = None
+    """When set, a rebalance recommendation arrives this long before the interruption notice and
+    the node stops taking new containers then (a what-if: EMR does not act on it by itself)."""
+    replace_interrupted: bool = True
+    """Groups and fleets request replacements for reclaimed spot instances (emr-facts 3)."""
 
 
 # ------------------------------------------------------------------------------------ yarn
@@ -279,10 +370,14 @@ class Hdfs(Frozen):
 
 # ---------------------------------------------------------------------------------- faults
 class Fault(Frozen):
-    """An injected failure: at ``at`` (from time zero), abruptly terminate running instances."""
+    """An injected failure at ``at`` (from time zero) on ``count`` running instances of ``role``.
+
+    ``terminate`` ends them abruptly (an instance failure); ``spot_interruption`` gives running
+    spot instances EC2's two-minute interruption notice, as a reclaim wave would.
+    """
 
     at: Seconds
-    action: Literal["terminate"] = "terminate"
+    action: Literal["terminate", "spot_interruption"] = "terminate"
     role: RoleField
     count: int = Field(default=1, ge=1)
     group: str | None = None

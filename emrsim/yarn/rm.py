@@ -137,6 +137,19 @@ class ResourceManager:
         self.total_memory.set(self.env.now, self.cluster_mb)
         self.request_pass()
 
+    def decommission(self, instance: Instance) -> bool:
+        """Graceful decommissioning starts: the node takes no new containers (running ones and
+        Spark executors' running tasks go on; executors there get no new tasks). Returns whether
+        the node was in YARN."""
+        node = self.nodes.get(instance.index)
+        if node is None:
+            return False
+        if not node.decommissioning:
+            node.decommissioning = True
+            self._free.pop(node.index, None)
+            self.recorder.event(self.env.now, "node_decommissioning", node=instance.id)
+        return True
+
     # -------------------------------------------------------------------------- requests
     def submit(self, app: Application) -> None:
         """An application arrives in its queue."""
@@ -320,7 +333,7 @@ class ResourceManager:
         node.memory_free_mb += container.memory_mb
         node.vcores_free += container.vcores
         node.containers.discard(container)
-        if node.index in self.nodes and node.index not in self._free:
+        if node.index in self.nodes and node.index not in self._free and not node.decommissioning:
             self._free[node.index] = node
         app = container.app
         app.containers.discard(container)
@@ -350,6 +363,7 @@ class ResourceManager:
             node=container.node.instance.id,
             am=container.is_am,
             executor=container.executor,
+            elapsed_s=now - container.start_s,
         )
         self.masters.lost(container)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from emrsim.nodes.catalogue import InstanceType
+from emrsim.nodes.plan import capacity_targets, core_target, smallest_type
 from emrsim.scenario.models import Job, Scenario
 from emrsim.scenario.values import Market, Role
 
@@ -21,11 +22,12 @@ def normalise(memory_mb: int, vcores: int, scenario: Scenario) -> tuple[int, int
 
 
 def core_type(scenario: Scenario, types: Mapping[str, InstanceType]) -> InstanceType:
-    """The core group's instance type, whose table gives EMR's MapReduce defaults."""
-    for group in scenario.cluster.instance_groups or []:
-        if group.role is Role.CORE:
-            return types[group.instance_type]
-    raise LookupError("the scenario has no core instance group")
+    """The core instance type whose table gives EMR's MapReduce and AM defaults.
+
+    A core group's type; for a core fleet, its type with the least YARN memory, so the default
+    container sizes fit every core node the fleet may launch (emr-facts 2 and 5).
+    """
+    return smallest_type(core_target(capacity_targets(scenario, types)))
 
 
 def stage_request(

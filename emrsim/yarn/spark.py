@@ -209,7 +209,11 @@ class ExecutorPool:
     def _fill(self) -> None:
         slots = self.spec.slots
         stages = [s for s in self.app.ready if s.pending]
-        free = [e for e in self.executors.values() if len(e.tasks) < slots]
+        free = [
+            e
+            for e in self.executors.values()
+            if len(e.tasks) < slots and not e.container.node.decommissioning
+        ]
         while free and stages:
             still = []
             for executor in free:

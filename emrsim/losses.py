@@ -1,0 +1,146 @@
+"""What happens when an instance goes: injected faults, spot notices and reclaims, and the
+loss of a node to YARN and HDFS.
+
+An interruption notice (emr-facts 3) decommissions the node in YARN at once (no new containers;
+Spark executors there get no new tasks), takes it out of YARN 20 s later (its running containers
+are lost and re-run, its AMs fail their attempt, its shuffle output is gone) and reclaims the
+instance at the end of the two-minute notice: billing stops, a core node's HDFS replicas
+disappear, and the group or fleet asks for a replacement. A lost primary ends the cluster.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from emrsim.events import NODE_LOSS, call_at
+from emrsim.hdfs.blocks import DEAD_NODE_TIMEOUT_S
+from emrsim.nodes.cluster import END_FAULT, END_SPOT, TERMINATED, Instance
+from emrsim.nodes.spot import NOTICE_S, SPOT_DECOMMISSION_S
+from emrsim.scenario.models import Fault
+from emrsim.scenario.values import Market, Role
+
+if TYPE_CHECKING:
+    from emrsim.engine import Simulation
+
+ENDING = frozenset({"TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS"})
+"""Cluster states after termination was requested."""
+
+
+class NodeLosses:
+    """Faults and spot interruptions of one simulation, and what they cost in work."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.interruptions = 0
+        """Interruption notices delivered to spot instances."""
+        self.lost_container_s = 0.0
+        """Container-seconds of running containers lost with interrupted spot nodes."""
+
+    def fault(self, fault: Fault) -> None:
+        """An injected fault: terminate, or give a spot notice to, ``count`` running instances."""
+        sim = self.sim
+        if sim.state in ENDING:
+            return
+        names = {t.name for t in sim.targets}
+        spot = fault.action == "spot_interruption"
+        candidates = [
+            i
+            for i in sim.instances.running(fault.role)
+            if (fault.group is None or (i.group == fault.group and fault.group in names))
+            and (not spot or (i.market is Market.SPOT and not i.noticed))
+        ]
+        count = min(fault.count, len(candidates))
+        if count < fault.count:
+            kind = "spot " if spot else ""
+            sim.warnings.append(
+                f"fault at {fault.at:.0f} s asked for {fault.count} running {kind}"
+                f"{fault.role.value} instances; {len(candidates)} were running"
+            )
+        rng = sim.streams.stream("faults", sim.scenario.faults.index(fault))
+        picks = sorted(rng.choice(len(candidates), size=count, replace=False).tolist())
+        for k in picks:
+            inst = candidates[k]
+            sim.recorder.event(
+                sim.env.now, "fault", instance=inst.id, role=inst.role.value, action=fault.action
+            )
+            if spot:
+                self.spot_notice(inst.index)
+            else:
+                sim.instances.terminate(inst, END_FAULT)
+
+    def instance_lost(self, inst: Instance) -> None:
+        """An instance was terminated (fault, spot reclaim): out of YARN and HDFS, replaced."""
+        sim = self.sim
+        now = sim.env.now
+        sim.recorder.event(
+            now, "instance_lost", instance=inst.id, role=inst.role.value, reason=inst.end_reason
+        )
+        spot = inst.end_reason == END_SPOT
+        if inst.market is Market.SPOT:
+            sim.spot.forget(inst.index, inst.itype.name)
+        if inst.role is Role.PRIMARY:
+            why = "reclaimed by EC2 (spot)" if spot else "lost"
+            sim._terminate("INSTANCE_FAILURE", f"primary instance {inst.id} {why}", errors=True)
+            return
+        sim.provisioner.lost(inst, replace=spot and sim.scenario.spot_market.replace_interrupted)
+        self.leave_yarn(inst)
+        if inst.index in sim.hdfs.capacity_mb:
+            lost = sim.hdfs.node_lost(inst.index)
+            sim._track_hdfs()
+            if lost:
+                sim.recorder.event(now, "blocks_lost", instance=inst.id, blocks=lost)
+            call_at(sim.env, DEAD_NODE_TIMEOUT_S, self._datanode_dead)
+        sim._startup_progress()
+
+    def leave_yarn(self, inst: Instance) -> None:
+        """The NodeManager is gone: its containers are lost (spot losses are counted apart)."""
+        sim = self.sim
+        before = sim.rm.counts.lost_container_s
+        sim.rm.remove_node(inst)
+        if inst.market is Market.SPOT and inst.noticed:
+            self.lost_container_s += sim.rm.counts.lost_container_s - before
+
+    # ------------------------------------------------------------------------- spot
+    def spot_notice(self, index: int) -> None:
+        """EC2's two-minute notice: decommission in YARN now, leave YARN after 20 s, reclaim."""
+        sim = self.sim
+        inst = sim.instances.instances[index - 1]
+        if inst.state == TERMINATED:
+            return
+        now = sim.env.now
+        self.interruptions += 1
+        inst.noticed = True
+        sim.recorder.event(
+            now,
+            "spot_interruption_notice",
+            instance=inst.id,
+            role=inst.role.value,
+            type=inst.itype.name,
+        )
+        if sim.state in ENDING:
+            return
+        if sim.rm.decommission(inst):
+            call_at(sim.env, SPOT_DECOMMISSION_S, partial(self.leave_yarn, inst), NODE_LOSS)
+        call_at(sim.env, NOTICE_S, partial(self._reclaim, inst), NODE_LOSS)
+
+    def _reclaim(self, inst: Instance) -> None:
+        """The end of the notice: EC2 takes the instance back."""
+        sim = self.sim
+        if inst.state != TERMINATED:
+            sim.instances.terminate(inst, END_SPOT)
+
+    def spot_rebalance(self, index: int) -> None:
+        """A rebalance recommendation: the node stops taking containers (a what-if)."""
+        sim = self.sim
+        inst = sim.instances.instances[index - 1]
+        if inst.state == TERMINATED or sim.state in ENDING:
+            return
+        sim.recorder.event(sim.env.now, "spot_rebalance_recommendation", instance=inst.id)
+        sim.rm.decommission(inst)
+
+    def _datanode_dead(self) -> None:
+        """The NameNode declares a lost DataNode dead and re-replicates its blocks."""
+        sim = self.sim
+        sim.hdfs.rereplicate()
+        sim._track_hdfs()
