@@ -106,8 +106,8 @@ class NodeLosses:
         """EC2's two-minute notice: decommission in YARN now, leave YARN after 20 s, reclaim."""
         sim = self.sim
         inst = sim.instances.instances[index - 1]
-        if inst.state == TERMINATED:
-            return
+        if inst.state == TERMINATED or inst.noticed:
+            return  # gone, or already under notice (an injected one, then its own hazard)
         now = sim.env.now
         self.interruptions += 1
         inst.noticed = True

@@ -1,8 +1,9 @@
 """Invariants of the simulator over random small scenarios, checked after every SimPy event.
 
-Hypothesis draws small valid clusters and workloads (steps and streams, FIFO or capacity queues,
-task failures, injected faults); an observer checks the ResourceManager's books after each event
-and the run's records are checked at the end.
+Hypothesis draws small valid clusters and workloads (instance groups or fleets, on-demand and
+spot markets with random hazards, reclaim waves and unfulfilled requests, steps and streams, FIFO
+or capacity queues, task failures, injected faults and spot notices); an observer checks the
+ResourceManager's books after each event and the run's records are checked at the end.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ def scenarios(draw: Any) -> dict[str, Any]:
         {"role": "primary", "instance_type": "m5.xlarge", "count": 1},
         {"role": "core", "instance_type": core_type, "count": core_count},
     ]
+    if draw(st.integers(0, 3)) == 0:
+        groups[1]["market"] = "spot"
     task_count = draw(st.integers(0, 3))
     task_type = draw(st.sampled_from(WORKER_TYPES))
     if task_count:
@@ -156,6 +159,7 @@ def scenarios(draw: Any) -> dict[str, Any]:
         faults.append(
             {
                 "at": draw(st.floats(0.0, 3000.0)),
+                "action": draw(st.sampled_from(["terminate", "spot_interruption"])),
                 "role": role,
                 "count": draw(st.integers(1, available)),
             }
@@ -189,7 +193,71 @@ def scenarios(draw: Any) -> dict[str, Any]:
     }
     if draw(st.integers(0, 4)) == 0:
         data["horizon"] = draw(st.floats(100.0, 5000.0))
+    data["spot_market"] = _spot_market(draw)
+    if draw(st.integers(0, 3)) == 0:
+        cluster["instance_fleets"] = _as_fleets(draw, groups, max_mb)
+        del cluster["instance_groups"]
     return data
+
+
+def _spot_market(draw: Any) -> dict[str, Any]:
+    """Random hazards (up to 3 per node-hour), waves, fulfilment and replacement settings."""
+    types = (*WORKER_TYPES, "m5.2xlarge")
+    market: dict[str, Any] = {
+        "interruptions": {
+            t: {"rate_per_hour": draw(st.sampled_from([0.0, 0.1, 1.0, 3.0]))} for t in types
+        },
+        "replace_interrupted": draw(st.booleans()),
+        "retry_interval": draw(st.sampled_from([60, 300])),
+    }
+    if draw(st.booleans()):
+        market["reclaim_waves"] = {
+            "share": draw(st.sampled_from([0.3, 1.0])),
+            "pool_fraction": draw(st.sampled_from([0.5, 1.0])),
+        }
+    if draw(st.booleans()):
+        market["availability"] = {t: draw(st.sampled_from([0.3, 0.8, 1.0])) for t in types}
+    if draw(st.integers(0, 3)) == 0:
+        market["rebalance_lead"] = draw(st.sampled_from([0, 300]))
+    return market
+
+
+def _as_fleets(draw: Any, groups: list[dict[str, Any]], max_mb: int) -> list[dict[str, Any]]:
+    """The same cluster as instance fleets: weighted targets, extra types that fit the work."""
+    fleets = []
+    for group in groups:
+        types = [{"instance_type": group["instance_type"]}]
+        units = group["count"]
+        if group["role"] != "primary" and draw(st.booleans()):
+            # m5.2xlarge holds twice an m5.xlarge and every container that fits the others.
+            types.append({"instance_type": "m5.2xlarge", "weighted_capacity": 2})
+        fleet: dict[str, Any] = {"role": group["role"], "instance_types": types}
+        if group.get("market", "on_demand") == "spot":
+            fleet["target_spot_capacity"] = units
+            fleet["spot_allocation_strategy"] = draw(
+                st.sampled_from(
+                    [
+                        "lowest-price",
+                        "capacity-optimized",
+                        "price-capacity-optimized",
+                        "capacity-optimized-prioritized",
+                        "diversified",
+                    ]
+                )
+            )
+            if draw(st.booleans()):
+                fleet["spot_timeout"] = {
+                    "duration": "5m",
+                    "action": draw(st.sampled_from(["switch_to_on_demand", "terminate_cluster"])),
+                }
+        else:
+            fleet["target_on_demand_capacity"] = units
+            fleet["on_demand_allocation_strategy"] = draw(
+                st.sampled_from(["lowest-price", "prioritized"])
+            )
+        fleets.append(fleet)
+    assert max_mb <= YARN_MB["m5.xlarge"] * 2
+    return fleets
 
 
 # ------------------------------------------------------------------------------ observer
@@ -200,6 +268,7 @@ class Checker:
         self.last_now = -math.inf
         self.last_used: dict[str, float] = {}
         self.last_users: dict[tuple[str, str], float] = {}
+        self.decommissioning: dict[int, int] = {}  # node -> newest container when it began
         self.events = 0
 
     def __call__(self, sim: Simulation) -> None:
@@ -212,6 +281,15 @@ class Checker:
 
         on_nodes = 0
         for node in rm.nodes.values():
+            inst = node.instance
+            # Only running instances are in YARN (the whole cluster goes at once at the end).
+            assert inst.state == "RUNNING" or inst.end_reason == "cluster_terminated", (
+                f"t={now}: {inst.id} ({inst.state}, {inst.end_reason}) still in YARN"
+            )
+            if node.decommissioning:
+                newest = max((c.id for c in node.containers), default=0)
+                first = self.decommissioning.setdefault(node.index, newest)
+                assert newest <= first, f"t={now}: decommissioning {node.instance.id} got work"
             allocated = node.memory_mb - node.memory_free_mb
             assert node.memory_free_mb >= 0, f"t={now}: node {node.index} over-allocated"
             assert 0 <= allocated <= node.memory_mb
@@ -333,6 +411,20 @@ def _check_end(sim: Simulation, result: Any) -> None:
     assert summary["makespan_s"] <= summary["cluster_lifetime_s"] + 1e-9
     assert summary["nodes"]["peak"] <= len(sim.instances.instances)
     assert summary["jobs"]["mean_wait_s"] >= 0
+
+    spot = summary["spot"]
+    reclaimed = [n for n in result.nodes if n.end_reason == "spot_interruption"]
+    assert all(n.market == "spot" for n in reclaimed)
+    assert len(reclaimed) <= spot["interruptions"]
+    assert spot["interruptions"] <= sum(1 for n in result.nodes if n.market == "spot")
+    assert 0 <= spot["lost_container_s"] <= counts_lost_s(summary) + 1e-6
+    if spot["interruptions"] == 0:
+        assert spot["lost_container_s"] == 0
+
+
+def counts_lost_s(summary: dict[str, Any]) -> float:
+    """Container-seconds lost with any node (spot losses are part of them)."""
+    return float(summary["containers"]["lost_container_s"])
 
 
 # Shrinking a failing simulation takes minutes; under the "ci" profile the failing example is
