@@ -17,8 +17,8 @@ from pathlib import Path
 import simpy
 
 from emrsim.events import NODE_LOSS, SAMPLE, call_at
-from emrsim.hdfs.blocks import BlockMap
 from emrsim.hdfs.capacity import replication_for
+from emrsim.hdfs.service import HdfsService
 from emrsim.losses import ENDING, NodeLosses
 from emrsim.nodes.cluster import (
     BOOTSTRAPPING,
@@ -72,14 +72,21 @@ class Simulation:
         self._stop = env.event()
         self._idle_token = 0
         self._idle_since: float | None = None
-        self._hdfs_max_pct = 0.0
 
         self.targets = capacity_targets(s, self.types)
         self.replication_factor = replication_for(
             s.hdfs.replication, core_target(self.targets).min_instances()
         )
-        self.hdfs = BlockMap(
-            self.replication_factor, s.hdfs.block_size_mb, self.streams.stream("placement")
+        self._reads = 0
+        self.hdfs = HdfsService(
+            env,
+            s.hdfs,
+            self.replication_factor,
+            self.streams.stream("placement"),
+            self.streams.stream("placement", 1),
+            lambda k: self.streams.stream("placement", 2, k),
+            self.recorder,
+            lambda node: self.losses.hdfs_decommissioned(node),
         )
         self.rm = ResourceManager(
             env,
@@ -97,9 +104,10 @@ class Simulation:
         )
         self.rm.on_output = self._write_output
         self.rm.on_input = self._read_input
-        self.read_gb = 0.0
+        self.rm.on_read = self.hdfs.readable
         self._am_ok = am_node_filter(s)
         self.losses = NodeLosses(self)
+        self.rm.on_drained = self.losses.yarn_drained
         self.instances = Instances(
             env,
             self.streams.stream("boot"),
@@ -183,9 +191,7 @@ class Simulation:
         now = self.env.now
         row: dict[str, float] = {"time_s": now}
         row.update(self.rm.snapshot())
-        row["HDFSUtilization"] = self.hdfs.utilization_pct()
-        row["MissingBlocks"] = self.hdfs.missing_blocks()
-        row["UnderReplicatedBlocks"] = self.hdfs.under_replicated()
+        row.update(self.hdfs.metrics())
         row["CoreNodesRunning"] = len(self.instances.running(Role.CORE))
         row["TaskNodesRunning"] = len(self.instances.running(Role.TASK))
         row["IsIdle"] = 1.0 if self._is_idle() else 0.0
@@ -255,7 +261,7 @@ class Simulation:
                 inst, itype.yarn_memory_mb, itype.yarn_vcores, self._am_ok(inst.role, inst.market)
             )
             if inst.role is Role.CORE:
-                self.hdfs.add_datanode(inst.index, inst.storage_gb)
+                self.hdfs.namenode.datanode_added(inst.index, inst.storage_gb)
         self._startup_progress()
 
     def _startup_progress(self) -> None:
@@ -290,14 +296,11 @@ class Simulation:
         self.ready_s = now
         core = sum(1 for i in self.instances.running(Role.CORE) if not i.noticed)
         self.replication_factor = replication_for(self.scenario.hdfs.replication, core)
-        self.hdfs.set_replication(self.replication_factor)
+        self.hdfs.start(self.replication_factor)
         self._ready_integrals = (
             self.rm.allocated_memory.integral_at(now),
             self.rm.total_memory.integral_at(now),
         )
-        if self.scenario.hdfs.preload_gb > 0:
-            self.hdfs.write(self.scenario.hdfs.preload_gb)
-            self._track_hdfs()
         self.steps.start()
         for stream in self.stream_runs:
             stream.start()
@@ -398,24 +401,12 @@ class Simulation:
         """A task of ``stage`` on ``node_manager`` writes its share of the stage's output."""
         node = node_manager.instance
         writer = node.index if node.role is Role.CORE else None
-        ok = self.hdfs.write(stage.output_gb_per_task, writer)
-        self._track_hdfs()
-        return ok
+        return self.hdfs.write_output(stage, writer)
 
     def _read_input(self, stage: StageRun) -> str:
-        """A stage starts reading ``input_gb`` from HDFS: '' if the data is there, else why not.
-
-        The model treats HDFS data as one pool: the input must not exceed what HDFS holds and
-        can still read (preloaded or written by earlier stages, less lost blocks).
-        """
-        stored = self.hdfs.stored_gb()
-        if stage.input_gb > stored + 1e-9:
-            return f"input of {stage.input_gb:g} GB is not in HDFS ({stored:.1f} GB readable)"
-        self.read_gb += stage.input_gb
-        return ""
-
-    def _track_hdfs(self) -> None:
-        self._hdfs_max_pct = max(self._hdfs_max_pct, self.hdfs.utilization_pct())
+        """A stage is released: choose what it reads (see :mod:`emrsim.hdfs.service`)."""
+        self._reads += 1
+        return self.hdfs.assign_input(stage, self._reads)
 
     def _fleet_timeout(self, target: CapacityTarget) -> None:
         self._terminate(

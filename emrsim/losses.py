@@ -14,8 +14,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from emrsim.events import NODE_LOSS, call_at
-from emrsim.hdfs.blocks import DEAD_NODE_TIMEOUT_S
-from emrsim.nodes.cluster import END_FAULT, END_SPOT, TERMINATED, Instance
+from emrsim.nodes.cluster import END_FAULT, END_SCALE_DOWN, END_SPOT, TERMINATED, Instance
 from emrsim.nodes.spot import NOTICE_S, SPOT_DECOMMISSION_S
 from emrsim.scenario.models import Fault
 from emrsim.scenario.values import Market, Role
@@ -36,6 +35,9 @@ class NodeLosses:
         """Interruption notices delivered to spot instances."""
         self.lost_container_s = 0.0
         """Container-seconds of running containers lost with interrupted spot nodes."""
+        self.draining: dict[int, list[bool]] = {}  # instance -> [YARN done, HDFS done]
+        self.decommissioned = 0
+        """Instances removed gracefully (decommissioned, then terminated)."""
 
     def fault(self, fault: Fault) -> None:
         """An injected fault: terminate, or give a spot notice to, ``count`` running instances."""
@@ -49,6 +51,7 @@ class NodeLosses:
             for i in sim.instances.running(fault.role)
             if (fault.group is None or (i.group == fault.group and fault.group in names))
             and (not spot or (i.market is Market.SPOT and not i.noticed))
+            and i.index not in self.draining
         ]
         count = min(fault.count, len(candidates))
         if count < fault.count:
@@ -59,6 +62,9 @@ class NodeLosses:
             )
         rng = sim.streams.stream("faults", sim.scenario.faults.index(fault))
         picks = sorted(rng.choice(len(candidates), size=count, replace=False).tolist())
+        if fault.action == "decommission":
+            self.decommission([candidates[k] for k in picks])
+            return
         for k in picks:
             inst = candidates[k]
             sim.recorder.event(
@@ -84,13 +90,12 @@ class NodeLosses:
             sim._terminate("INSTANCE_FAILURE", f"primary instance {inst.id} {why}", errors=True)
             return
         sim.provisioner.lost(inst, replace=spot and sim.scenario.spot_market.replace_interrupted)
+        self.draining.pop(inst.index, None)
         self.leave_yarn(inst)
-        if inst.index in sim.hdfs.capacity_mb:
-            lost = sim.hdfs.node_lost(inst.index)
-            sim._track_hdfs()
-            if lost:
-                sim.recorder.event(now, "blocks_lost", instance=inst.id, blocks=lost)
-            call_at(sim.env, DEAD_NODE_TIMEOUT_S, self._datanode_dead)
+        lost = sim.hdfs.namenode.datanode_gone(inst.index)
+        sim.hdfs.track()
+        if lost:
+            sim.recorder.event(now, "blocks_lost", instance=inst.id, blocks=lost)
         sim._startup_progress()
 
     def leave_yarn(self, inst: Instance) -> None:
@@ -139,8 +144,85 @@ class NodeLosses:
         sim.recorder.event(sim.env.now, "spot_rebalance_recommendation", instance=inst.id)
         sim.rm.decommission(inst)
 
-    def _datanode_dead(self) -> None:
-        """The NameNode declares a lost DataNode dead and re-replicates its blocks."""
+    # ---------------------------------------------------------------- decommission
+    def decommission(self, instances: list[Instance]) -> list[Instance]:
+        """Remove instances gracefully, as a shrinking resize does; returns those accepted.
+
+        YARN stops giving them containers and waits for the running ones, killing what is left
+        after ``yarn.graceful_decommission_timeout`` (emr-facts 6); a core node's DataNode
+        first copies its replicas to the others. The instance is terminated (and billed until
+        then) once both are done. EMR removes only as many core nodes as leave at least
+        dfs.replication of them and room for the data (emr-facts 4); it refuses the rest.
+        """
         sim = self.sim
-        sim.hdfs.rereplicate()
-        sim._track_hdfs()
+        now = sim.env.now
+        core = [i for i in instances if i.role is Role.CORE]
+        allowed = self._core_removals_allowed(core)
+        if len(allowed) < len(core):
+            refused = len(core) - len(allowed)
+            sim.warnings.append(
+                f"at {now:.0f} s EMR refused to remove {refused} of {len(core)} core nodes: it "
+                f"keeps at least dfs.replication ({sim.hdfs.replication}) core nodes and room "
+                "for the HDFS data"
+            )
+            sim.recorder.event(now, "decommission_refused", role="core", count=refused)
+        accepted = [i for i in instances if i.role is not Role.CORE or i in allowed]
+        for inst in accepted:
+            self.draining[inst.index] = [False, inst.role is not Role.CORE]
+            sim.recorder.event(now, "decommissioning", instance=inst.id, role=inst.role.value)
+            if sim.rm.decommission(inst):
+                timeout = sim.scenario.yarn.graceful_decommission_timeout
+                call_at(sim.env, timeout, partial(self._yarn_timeout, inst))
+                if not sim.rm.nodes[inst.index].containers:
+                    self.yarn_drained(inst)
+            else:
+                self.draining[inst.index][0] = True
+            if inst.role is Role.CORE:
+                sim.hdfs.namenode.start_decommission(inst.index)
+            self._maybe_done(inst)
+        return accepted
+
+    def _core_removals_allowed(self, core: list[Instance]) -> list[Instance]:
+        blocks = self.sim.hdfs.blocks
+        remaining = set(blocks.in_service())
+        needed_mb = float(blocks.size_mb[~blocks.lost].sum()) * blocks.replication
+        allowed = []
+        for inst in core:
+            rest = remaining - {inst.index}
+            room = sum(blocks.capacity_mb[n] for n in rest)
+            if len(rest) < blocks.replication or room < needed_mb:
+                break
+            remaining = rest
+            allowed.append(inst)
+        return allowed
+
+    def yarn_drained(self, inst: Instance) -> None:
+        """A decommissioning NodeManager has no containers left: it leaves YARN."""
+        state = self.draining.get(inst.index)
+        if state is None or state[0]:
+            return
+        state[0] = True
+        self.sim.rm.remove_node(inst)
+        self._maybe_done(inst)
+
+    def _yarn_timeout(self, inst: Instance) -> None:
+        state = self.draining.get(inst.index)
+        if state is None or state[0]:
+            return
+        self.sim.recorder.event(self.sim.env.now, "decommission_timeout", instance=inst.id)
+        state[0] = True
+        self.leave_yarn(inst)  # the containers still running are killed and run elsewhere
+        self._maybe_done(inst)
+
+    def hdfs_decommissioned(self, node: int) -> None:
+        """The DataNode of instance ``node`` has copied its replicas away."""
+        state = self.draining.get(node)
+        if state is not None:
+            state[1] = True
+            self._maybe_done(self.sim.instances.instances[node - 1])
+
+    def _maybe_done(self, inst: Instance) -> None:
+        state = self.draining.get(inst.index)
+        if state is not None and state[0] and state[1] and inst.state != TERMINATED:
+            self.decommissioned += 1
+            self.sim.instances.terminate(inst, END_SCALE_DOWN)

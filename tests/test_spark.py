@@ -494,7 +494,7 @@ def test_tasks_in_executors_write_their_output_from_the_executor_node(tmp_path: 
     events = [json.loads(line) for line in path.read_text().splitlines()]
     assert result.jobs[0].state == "COMPLETED"
     assert sim.replication_factor == 1
-    assert sim.hdfs.stored_gb() == pytest.approx(8.0)
+    assert sim.hdfs.blocks.stored_gb() == pytest.approx(8.0)
     per_node: dict[int, float] = {}
     index = {inst.id: inst.index for inst in sim.instances.instances}
     for e in events:
@@ -502,7 +502,8 @@ def test_tasks_in_executors_write_their_output_from_the_executor_node(tmp_path: 
             node = index[e["node"]]
             per_node[node] = per_node.get(node, 0.0) + 1024.0
     assert len(per_node) == 2  # both executors ran tasks
-    assert sim.hdfs.node_used_mb == pytest.approx(per_node)
+    used = {n: mb for n, mb in sim.hdfs.blocks.node_used_mb.items() if mb}
+    assert used == pytest.approx(per_node)
 
 
 def test_a_node_loss_does_not_start_spark_apps_still_waiting_in_their_queue() -> None:

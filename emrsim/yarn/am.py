@@ -85,10 +85,24 @@ class AppMasters:
             app.executors.start()  # the driver submits its stages and asks for executors
 
     def _start_task(self, container: Container) -> None:
-        """The task in ``container`` starts its work (at once, or when its inputs are ready)."""
+        """The task in ``container`` starts its work (at once, or when its inputs are ready).
+
+        A task whose HDFS input split has a block nobody can read fails at once."""
         stage = container.stage
         assert stage is not None
-        call_at(self.env, stage.durations[container.task], lambda: self._task_done(container))
+        duration = stage.durations[container.task]
+        if not self.readable(stage, container.task):
+            container.will_fail = True
+            duration = 0.0
+        call_at(self.env, duration, lambda: self._task_done(container))
+
+    def readable(self, stage: StageRun, task: int) -> bool:
+        """Whether ``task`` can read its input from HDFS now (remembered when it cannot)."""
+        on_read = self.rm.on_read
+        if stage.input_blocks is None or on_read is None or on_read(stage, task):
+            return True
+        stage.read_failed.add(task)
+        return False
 
     def release_stages(self, app: Application) -> bool:
         """Release the stages whose dependencies finished; a stage reads its input from HDFS
@@ -142,6 +156,9 @@ class AppMasters:
         rm = self.rm
         ok = not will_fail
         why = "task attempt failed"
+        if task in stage.read_failed:
+            stage.read_failed.discard(task)
+            why = "BlockMissingException: an input block has no readable replica"
         # A re-run overwrites the output its task wrote before: it is written once.
         output = stage.output_gb_per_task > 0 and task not in stage.written
         if ok and output and rm.on_output is not None:

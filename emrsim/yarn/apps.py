@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from emrsim.yarn.nodes import NodeManager
@@ -31,13 +31,16 @@ class StageRun:
         "fail_draws",
         "fail_probability",
         "index",
+        "input_blocks",
         "input_gb",
         "memory_mb",
         "name",
+        "output_blocks",
         "output_gb_per_task",
         "output_node",
         "parents",
         "pending",
+        "read_failed",
         "released",
         "running",
         "shuffle_wait",
@@ -80,6 +83,9 @@ class StageRun:
         self.shuffle_wait: list[Container] = []  # started early, waiting for the parents
         self.output_node: dict[int, int] = {}  # finished task -> node holding its shuffle output
         self.written: set[int] = set()  # tasks whose HDFS output is written (re-runs overwrite)
+        self.output_blocks: list[range] = []  # HDFS blocks of the output written so far
+        self.input_blocks: Any = None  # HDFS block indices it reads (numpy array), when chosen
+        self.read_failed: set[int] = set()  # tasks whose attempt found an input block missing
 
     @property
     def complete(self) -> bool:

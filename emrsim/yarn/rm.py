@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -105,6 +106,8 @@ class ResourceManager:
         self._next_container = 1
         self.on_output: Callable[[StageRun, NodeManager], bool] | None = None
         self.on_input: Callable[[StageRun], str] | None = None
+        self.on_read: Callable[[StageRun, int], bool] | None = None
+        self.on_drained: Callable[[Instance], None] | None = None
         self.preempted: dict[str, int] = {q.config.name: 0 for q in self.queues}
         self.monitor: PreemptionMonitor | None = None
         if preemption is not None and preemption.enabled:
@@ -335,6 +338,9 @@ class ResourceManager:
         node.containers.discard(container)
         if node.index in self.nodes and node.index not in self._free and not node.decommissioning:
             self._free[node.index] = node
+        if node.decommissioning and not node.containers and self.on_drained is not None:
+            # After the event that freed it, so the caller finishes with the node first.
+            call_at(self.env, 0.0, partial(self.on_drained, node.instance))
         app = container.app
         app.containers.discard(container)
         queue = self.queue_by_name[app.queue]

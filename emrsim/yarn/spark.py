@@ -110,6 +110,9 @@ class ExecutorHost(Protocol):
     def wants(self, app: Application) -> None:
         """The application may want more containers now."""
 
+    def readable(self, stage: StageRun, task: int) -> bool:
+        """Whether a task can read its HDFS input now."""
+
 
 class ExecutorPool:
     """The executors of one Spark application, driven by the ResourceManager.
@@ -232,10 +235,13 @@ class ExecutorPool:
         attempt = stage.attempts[task]
         run = SlotTask(executor, stage, task, attempt, now)
         run.will_fail = stage.fails(task, attempt, self.app.max_task_attempts)
+        duration = stage.durations[task]
+        if not self.host.readable(stage, task):
+            run.will_fail, duration = True, 0.0
         executor.tasks.append(run)
         stage.running += 1
         self.running += 1
-        call_at(self.env, stage.durations[task], lambda: self.host.slot_task_done(run))
+        call_at(self.env, duration, lambda: self.host.slot_task_done(run))
 
     # -------------------------------------------------------- dynamic allocation
     def max_needed(self) -> int:
