@@ -16,7 +16,7 @@ from pathlib import Path
 
 import simpy
 
-from emrsim.events import NODE_LOSS, SAMPLE, call_at
+from emrsim.events import NODE_LOSS, SAMPLE, Background, call_at
 from emrsim.hdfs.capacity import replication_for
 from emrsim.hdfs.service import HdfsService
 from emrsim.losses import ENDING, NodeLosses
@@ -35,6 +35,8 @@ from emrsim.nodes.spot import SpotWatch
 from emrsim.random import RunStreams
 from emrsim.recorder import Recorder
 from emrsim.result import RunResult
+from emrsim.scaling.controller import Autoscaler
+from emrsim.scaling.metrics import unit_metrics
 from emrsim.scenario.models import Scenario
 from emrsim.scenario.values import Market, Role
 from emrsim.workload.distributions import sample
@@ -126,13 +128,16 @@ class Simulation:
             self.recorder,
             self._fleet_timeout,
         )
+        self.background = Background(env)
         self.spot = SpotWatch(
             env,
+            self.background,
             s,
             self.streams.stream,
             self.losses.spot_notice,
             self.losses.spot_rebalance if s.spot_market.rebalance_lead is not None else None,
         )
+        self.autoscaler = Autoscaler(self)
         self.jobs = JobFactory(s, self.types, self.streams)
         self.apps: list[Application] = []
         self.steps = StepRunner(
@@ -192,6 +197,11 @@ class Simulation:
         row: dict[str, float] = {"time_s": now}
         row.update(self.rm.snapshot())
         row.update(self.hdfs.metrics())
+        allocated = row["ContainerAllocated"]
+        row["ContainerPendingRatio"] = (
+            row["ContainerPending"] / allocated if allocated else row["ContainerPending"]
+        )
+        row.update(unit_metrics(self))
         row["CoreNodesRunning"] = len(self.instances.running(Role.CORE))
         row["TaskNodesRunning"] = len(self.instances.running(Role.TASK))
         row["IsIdle"] = 1.0 if self._is_idle() else 0.0
@@ -215,14 +225,13 @@ class Simulation:
         call_at(self.env, METRICS_PERIOD_S, self._sample, SAMPLE)
 
     def _nothing_pending(self) -> bool:
-        """Whether no event is left but background ones (spot hazard timers), which alone never
-        change the workload: a finished keep-alive cluster, or work that can never be placed."""
+        """Whether no event is left but background ones (spot hazard timers, scaling
+        evaluations), which alone never change the workload: a finished keep-alive cluster, or
+        work that can never be placed."""
         if self.env.peek() == math.inf:
             return True
-        # SimPy keeps its event queue in Environment._queue (no public size): compare it with
-        # the background events the spot model has pending.
-        queue = self.env._queue
-        return len(queue) == self.spot.pending_background
+        # SimPy keeps its event queue in Environment._queue (no public size).
+        return len(self.env._queue) == self.background.pending
 
     # ------------------------------------------------------------------------ states
     def _set_state(self, state: str, reason: str) -> None:
@@ -297,6 +306,7 @@ class Simulation:
         core = sum(1 for i in self.instances.running(Role.CORE) if not i.noticed)
         self.replication_factor = replication_for(self.scenario.hdfs.replication, core)
         self.hdfs.start(self.replication_factor)
+        self.autoscaler.start()
         self._ready_integrals = (
             self.rm.allocated_memory.integral_at(now),
             self.rm.total_memory.integral_at(now),

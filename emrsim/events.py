@@ -61,3 +61,27 @@ class TimeAverage:
     def integral_at(self, now_s: float) -> float:
         """The integral from the start up to ``now_s``."""
         return self.integral + self.value * (now_s - self.last_s)
+
+
+class Background:
+    """Timers that never change the workload by themselves (spot hazards, scaling evaluations).
+
+    The simulation stops when nothing but these is left: a finished keep-alive cluster, or
+    work that can never be placed, would otherwise run for ever.
+    """
+
+    __slots__ = ("env", "pending")
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.pending = 0
+
+    def call(self, delay: float, callback: Callable[[], Any], priority: int = NORMAL) -> None:
+        """Like :func:`call_at`, counted as background until it fires."""
+        self.pending += 1
+
+        def fire() -> None:
+            self.pending -= 1
+            callback()
+
+        call_at(self.env, delay, fire, priority)

@@ -35,7 +35,8 @@ class NodeLosses:
         """Interruption notices delivered to spot instances."""
         self.lost_container_s = 0.0
         """Container-seconds of running containers lost with interrupted spot nodes."""
-        self.draining: dict[int, list[bool]] = {}  # instance -> [YARN done, HDFS done]
+        self.draining: dict[int, list[int]] = {}  # instance -> [YARN done, HDFS done, token]
+        self._token = 0
         self.decommissioned = 0
         """Instances removed gracefully (decommissioned, then terminated)."""
 
@@ -89,7 +90,9 @@ class NodeLosses:
             why = "reclaimed by EC2 (spot)" if spot else "lost"
             sim._terminate("INSTANCE_FAILURE", f"primary instance {inst.id} {why}", errors=True)
             return
-        sim.provisioner.lost(inst, replace=spot and sim.scenario.spot_market.replace_interrupted)
+        if inst.end_reason != END_SCALE_DOWN:  # a removal on purpose lowered the target already
+            replace = spot and sim.scenario.spot_market.replace_interrupted
+            sim.provisioner.lost(inst, replace=replace)
         self.draining.pop(inst.index, None)
         self.leave_yarn(inst)
         lost = sim.hdfs.namenode.datanode_gone(inst.index)
@@ -168,19 +171,38 @@ class NodeLosses:
             sim.recorder.event(now, "decommission_refused", role="core", count=refused)
         accepted = [i for i in instances if i.role is not Role.CORE or i in allowed]
         for inst in accepted:
-            self.draining[inst.index] = [False, inst.role is not Role.CORE]
+            sim.provisioner.lower(inst)
+            self._token += 1
+            self.draining[inst.index] = [0, int(inst.role is not Role.CORE), self._token]
             sim.recorder.event(now, "decommissioning", instance=inst.id, role=inst.role.value)
             if sim.rm.decommission(inst):
                 timeout = sim.scenario.yarn.graceful_decommission_timeout
-                call_at(sim.env, timeout, partial(self._yarn_timeout, inst))
+                call_at(sim.env, timeout, partial(self._yarn_timeout, inst, self._token))
                 if not sim.rm.nodes[inst.index].containers:
                     self.yarn_drained(inst)
             else:
-                self.draining[inst.index][0] = True
+                self.draining[inst.index][0] = 1
             if inst.role is Role.CORE:
                 sim.hdfs.namenode.start_decommission(inst.index)
             self._maybe_done(inst)
         return accepted
+
+    def cancel_decommission(self, inst: Instance) -> bool:
+        """New demand: a node still draining goes back to work (EMR cancels pending
+        removals, emr-facts 6). False when it is too late (it has left YARN)."""
+        sim = self.sim
+        state = self.draining.get(inst.index)
+        if state is None or state[0] or inst.state == TERMINATED or inst.noticed:
+            return False
+        del self.draining[inst.index]
+        request = sim.provisioner.requests.get((inst.group, inst.market))
+        if request is not None:
+            request.units += inst.weight
+        sim.rm.recommission(inst)
+        if inst.role is Role.CORE:
+            sim.hdfs.namenode.stop_decommission(inst.index)
+        sim.recorder.event(sim.env.now, "decommission_cancelled", instance=inst.id)
+        return True
 
     def _core_removals_allowed(self, core: list[Instance]) -> list[Instance]:
         blocks = self.sim.hdfs.blocks
@@ -201,16 +223,16 @@ class NodeLosses:
         state = self.draining.get(inst.index)
         if state is None or state[0]:
             return
-        state[0] = True
+        state[0] = 1
         self.sim.rm.remove_node(inst)
         self._maybe_done(inst)
 
-    def _yarn_timeout(self, inst: Instance) -> None:
+    def _yarn_timeout(self, inst: Instance, token: int) -> None:
         state = self.draining.get(inst.index)
-        if state is None or state[0]:
+        if state is None or state[0] or state[2] != token:
             return
         self.sim.recorder.event(self.sim.env.now, "decommission_timeout", instance=inst.id)
-        state[0] = True
+        state[0] = 1
         self.leave_yarn(inst)  # the containers still running are killed and run elsewhere
         self._maybe_done(inst)
 
@@ -218,7 +240,7 @@ class NodeLosses:
         """The DataNode of instance ``node`` has copied its replicas away."""
         state = self.draining.get(node)
         if state is not None:
-            state[1] = True
+            state[1] = 1
             self._maybe_done(self.sim.instances.instances[node - 1])
 
     def _maybe_done(self, inst: Instance) -> None:

@@ -10,6 +10,36 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
+METRIC_NAMES: tuple[str, ...] = (
+    "YARNMemoryAvailablePercentage",
+    "ContainerAllocated",
+    "ContainerPending",
+    "AppsRunning",
+    "AppsPending",
+    "HDFSUtilization",
+    "CoreNodesRunning",
+    "TaskNodesRunning",
+    "IsIdle",
+    "MemoryTotalMB",
+    "MemoryAllocatedMB",
+    "MissingBlocks",
+    "UnderReplicatedBlocks",
+    "ContainerPendingRatio",
+    "CapacityRemainingGB",
+    "LiveDataNodes",
+    "TotalUnitsRequested",
+    "TotalUnitsRunning",
+    "CoreUnitsRequested",
+    "CoreUnitsRunning",
+    "TaskUnitsRequested",
+    "TaskUnitsRunning",
+    "TotalNodesRequested",
+    "TotalNodesRunning",
+    "CoreNodesRequested",
+    "TaskNodesRequested",
+)
+"""The per-minute metrics (EMR's CloudWatch names, emr-facts 9), in metrics.csv order."""
+
 
 class Recorder:
     """Receives typed records from the model."""

@@ -271,6 +271,13 @@ class BlockMap:
         self.version += 1
         return rows
 
+    def stop_decommission(self, node: int, rows: np.ndarray) -> None:
+        """A decommissioning DataNode goes back in service (``rows``: its blocks then)."""
+        self.decommissioning.discard(node)
+        still = rows[(self._all_replicas[rows] == node).any(axis=1)]
+        self._all_live[still] += 1
+        self.version += 1
+
     def decommissioned(self, rows: np.ndarray) -> bool:
         """Whether every block of a decommissioning node (its ``rows``) is replicated enough
         elsewhere."""

@@ -86,6 +86,14 @@ class NameNode:
         self._arm()
         self._arm_check()
 
+    def stop_decommission(self, node: int) -> None:
+        """Put a decommissioning DataNode back in service (its extra copies stay)."""
+        rows = self._draining_rows.pop(node, None)
+        if rows is None:
+            return
+        self.blocks.stop_decommission(node, rows)
+        self.recorder.event(self.env.now, "datanode_recommissioned", node=node)
+
     # -------------------------------------------------------------------- internals
     def _declare_dead(self, node: int) -> None:
         if node not in self.blocks.gone:

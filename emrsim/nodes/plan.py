@@ -51,6 +51,12 @@ class CapacityTarget:
     on_demand_strategy: str = "lowest-price"
     spot_timeout_s: float | None = None
     spot_timeout_action: str | None = None
+    market: Market | None = None
+    """An instance group's market (None for fleets, which have both)."""
+
+    def scalable_markets(self) -> list[Market]:
+        """The markets scaling may resize: a group's own, or both of a fleet's."""
+        return [self.market] if self.market is not None else [Market.ON_DEMAND, Market.SPOT]
 
     @property
     def where(self) -> tuple[str, str, int]:
@@ -113,6 +119,7 @@ def capacity_targets(scenario: Scenario, types: Mapping[str, InstanceType]) -> l
                 on_demand_units=0 if spot else g.count,
                 spot_units=g.count if spot else 0,
                 options=(TypeOption(types[g.instance_type], 1, None, g.ebs_gb, 0),),
+                market=g.market,
             )
         )
     for i, f in enumerate(scenario.cluster.instance_fleets or []):

@@ -107,7 +107,13 @@ class Provisioner:
         for option in request.target.options:
             itype = option.itype
             if request.units == 0 and not self._may_grow(request):
-                continue  # never launched: its prices and hazards are never needed
+                # Empty now: priced if it can be (scaling may grow it), else left out.
+                try:
+                    rates_for(s, itype, request.market, option.ebs_gb)
+                    if request.market is Market.SPOT:
+                        interruption_rate_per_hour(s, itype.name)
+                except LookupError:
+                    continue
             rates = rates_for(s, itype, request.market, option.ebs_gb)
             storage = (
                 node_storage_gb(s, itype.name, option.ebs_gb)
@@ -200,6 +206,8 @@ class Provisioner:
 
     def _choose(self, request: Request, held: dict[str, int]) -> LaunchSpec | None:
         """The pool the next instance comes from, or None when no spot pool fulfils it."""
+        if not request.quotes:
+            return None  # no priced type in this market (validation allows only empty ones)
         spot = request.market is Market.SPOT
         for quote in pool_order(request.strategy, request.quotes, held):
             if spot:
@@ -239,6 +247,13 @@ class Provisioner:
         if replace:
             self.fill(request)
         else:
+            self.lower(inst)
+
+    def lower(self, inst: Instance) -> None:
+        """The target no longer counts on ``inst`` (it is being removed on purpose, or lost
+        for good)."""
+        request = self.requests.get((inst.group, inst.market))
+        if request is not None:
             request.units = max(0, request.units - inst.weight)
 
     def targets_met(self, role: Role, *, running: bool = True) -> bool:

@@ -33,7 +33,7 @@ from functools import partial
 import numpy as np
 import simpy
 
-from emrsim.events import NODE_LOSS, call_at
+from emrsim.events import NODE_LOSS, Background
 from emrsim.nodes.catalogue import load_spot_advisor
 from emrsim.scenario.models import Scenario
 
@@ -104,18 +104,20 @@ class SpotWatch:
     ``on_rebalance(key)`` and ``on_notice(key)`` are called with the key given to :meth:`watch`;
     the instance is reclaimed ``NOTICE_S`` after its notice by whoever handles ``on_notice``.
     Interruption timers are background events: they never keep an otherwise finished
-    simulation alive (``pending_background`` counts them).
+    simulation alive.
     """
 
     def __init__(
         self,
         env: simpy.Environment,
+        background: Background,
         scenario: Scenario,
         stream: Callable[..., np.random.Generator],
         on_notice: Callable[[int], None],
         on_rebalance: Callable[[int], None] | None = None,
     ) -> None:
         self.env = env
+        self.background = background
         self.scenario = scenario
         self._stream = stream
         self.on_notice = on_notice
@@ -127,7 +129,6 @@ class SpotWatch:
         self._rates: dict[str, float] = {}
         self._pools: dict[str, dict[int, bool]] = {}  # type -> watched keys (insertion order)
         self._noticed: set[int] = set()
-        self.pending_background = 0
         self.notices = 0
         self.waves = 0
 
@@ -165,13 +166,7 @@ class SpotWatch:
 
     # ----------------------------------------------------------------------- events
     def _background(self, delay_s: float, callback: Callable[[], None]) -> None:
-        self.pending_background += 1
-
-        def fire() -> None:
-            self.pending_background -= 1
-            callback()
-
-        call_at(self.env, delay_s, fire, NODE_LOSS)
+        self.background.call(delay_s, callback, NODE_LOSS)
 
     def _watched(self, key: int) -> bool:
         return key not in self._noticed and any(key in pool for pool in self._pools.values())

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from emrsim.recorder import METRIC_NAMES
 from emrsim.result import RunResult
 
 JOB_COLUMNS = ("job_id", "name", "queue", "submit_s", "start_s", "end_s", "state", "containers")
@@ -38,22 +39,8 @@ QUEUE_COLUMNS = (
     "running_apps",
     "pending_apps",
 )
-METRIC_COLUMNS = (
-    "time_s",
-    "YARNMemoryAvailablePercentage",
-    "ContainerAllocated",
-    "ContainerPending",
-    "AppsRunning",
-    "AppsPending",
-    "HDFSUtilization",
-    "CoreNodesRunning",
-    "TaskNodesRunning",
-    "IsIdle",
-    "MemoryTotalMB",
-    "MemoryAllocatedMB",
-    "MissingBlocks",
-    "UnderReplicatedBlocks",
-)
+METRIC_COLUMNS = ("time_s", *METRIC_NAMES)
+"""metrics.csv: the time, then every metric the sampler publishes."""
 
 
 def write_atomic(path: Path, text: str) -> None:

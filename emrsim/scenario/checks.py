@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from emrsim.nodes.plan import group_name
 from emrsim.scenario import checks_cluster as cluster
+from emrsim.scenario.checks_scaling import scaling_problems
 from emrsim.scenario.models import Job, Scenario
 from emrsim.scenario.source import Path, Problem
 from emrsim.scenario.values import ActionOnFailure, Constant
@@ -52,12 +53,11 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
         problems += cluster.fit_problems(scenario, types, targets, list(_jobs(scenario)))
         problems += cluster.hdfs_problems(scenario, targets)
         problems += cluster.fault_problems(scenario, targets)
+    problems += scaling_problems(scenario)
     return problems
 
 
 def _unsupported(s: Scenario) -> Iterator[Problem]:
-    if s.scaling.managed is not None:
-        yield Problem(("scaling", "managed"), f"managed scaling: {NOT_YET}")
     if s.yarn.preemption.enabled and s.yarn.scheduler == "fifo":
         yield Problem(("yarn", "preemption"), "preemption needs queues: use scheduler: capacity")
     if s.yarn.from_xml is not None:

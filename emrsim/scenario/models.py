@@ -44,6 +44,74 @@ class InstanceTypeSpec(Frozen):
 
 
 # --------------------------------------------------------------------------------- cluster
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+class ScalingConstraints(Frozen):
+    """AutoScalingPolicy.Constraints: the group's instance count stays within these."""
+
+    min_capacity: int = Field(ge=0)
+    max_capacity: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScalingConstraints:
+        if self.min_capacity > self.max_capacity:
+            raise ValueError(
+                f"min_capacity ({self.min_capacity}) must be <= max_capacity ({self.max_capacity})"
+            )
+        return self
+
+
+class ScalingAction(Frozen):
+    """SimpleScalingPolicyConfiguration: how much to change the group, then wait."""
+
+    adjustment_type: Annotated[
+        Literal["CHANGE_IN_CAPACITY", "PERCENT_CHANGE_IN_CAPACITY", "EXACT_CAPACITY"],
+        BeforeValidator(_upper),
+    ] = "CHANGE_IN_CAPACITY"
+    scaling_adjustment: int
+    cool_down: Seconds = 0.0
+
+
+class ScalingTrigger(Frozen):
+    """CloudWatchAlarmDefinition over one of the metrics emrsim publishes each minute."""
+
+    metric: str
+    comparison_operator: Annotated[
+        Literal["GREATER_THAN_OR_EQUAL", "GREATER_THAN", "LESS_THAN", "LESS_THAN_OR_EQUAL"],
+        BeforeValidator(_upper),
+    ]
+    threshold: float
+    period: PositiveSeconds = 300.0
+    evaluation_periods: int = Field(default=1, ge=1)
+    statistic: Annotated[
+        Literal["AVERAGE", "MINIMUM", "MAXIMUM", "SUM", "SAMPLE_COUNT"], BeforeValidator(_upper)
+    ] = "AVERAGE"
+
+    @field_validator("period")
+    @classmethod
+    def _whole_minutes(cls, value: float) -> float:
+        if value % 60:
+            raise ValueError("must be a whole number of minutes (the metrics are per minute)")
+        return value
+
+
+class ScalingRule(Frozen):
+    """One rule of an AutoScalingPolicy: when the alarm fires, take the action."""
+
+    name: str
+    action: ScalingAction
+    trigger: ScalingTrigger
+
+
+class AutoScalingPolicy(Frozen):
+    """EMR's custom automatic scaling policy of one instance group (emr-facts 6)."""
+
+    constraints: ScalingConstraints
+    rules: list[ScalingRule] = Field(min_length=1)
+
+
 class InstanceGroup(Frozen):
     """An EMR instance group: one type, one market, a count."""
 
@@ -53,6 +121,7 @@ class InstanceGroup(Frozen):
     market: MarketField = Market.ON_DEMAND
     name: str | None = None
     ebs_gb: float | None = Field(default=None, ge=0)
+    auto_scaling: AutoScalingPolicy | None = None
 
 
 MAX_FLEET_TYPES = 30
@@ -413,13 +482,25 @@ class Fault(Frozen):
 
 # --------------------------------------------------------------------------------- scaling
 class ManagedScaling(Frozen):
-    """EMR managed scaling ComputeLimits."""
+    """EMR managed scaling: its ComputeLimits, and the knobs of this model's demand rule
+    (AWS does not publish its formula; see :mod:`emrsim.scaling.managed`)."""
 
     unit_type: Literal["instances", "vcpu", "instance_fleet_units"] = "instances"
     minimum_capacity_units: int = Field(ge=0)
     maximum_capacity_units: int = Field(ge=1)
     maximum_on_demand_capacity_units: int | None = Field(default=None, ge=0)
     maximum_core_capacity_units: int | None = Field(default=None, ge=0)
+    evaluation_interval: PositiveSeconds = 10.0
+    """How often demand is evaluated (EMR: every 5-10 s, emr-facts 6)."""
+    target_utilization_pct: float = Field(default=100.0, gt=0, le=100)
+    """Size the cluster so that demand fills this share of its YARN memory and vcores."""
+    scale_in_delay: Seconds = 300.0
+    """Demand must stay below the running capacity this long before nodes are removed."""
+    shuffle_aware: Literal["auto"] | bool = "auto"
+    """Avoid removing nodes holding shuffle output a running job still needs, for up to
+    ``shuffle_wait``; ``auto`` follows the release (on from EMR 5.34.0 and 6.4.0,
+    emr-facts 6)."""
+    shuffle_wait: Seconds = 1800.0
 
     @model_validator(mode="after")
     def _ordered(self) -> ManagedScaling:

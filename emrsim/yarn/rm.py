@@ -153,6 +153,16 @@ class ResourceManager:
             self.recorder.event(self.env.now, "node_decommissioning", node=instance.id)
         return True
 
+    def recommission(self, instance: Instance) -> None:
+        """A decommissioning node is wanted again: it takes containers once more."""
+        node = self.nodes.get(instance.index)
+        if node is None or not node.decommissioning:
+            return
+        node.decommissioning = False
+        self._free[node.index] = node
+        self.recorder.event(self.env.now, "node_recommissioned", node=instance.id)
+        self.request_pass()
+
     # -------------------------------------------------------------------------- requests
     def submit(self, app: Application) -> None:
         """An application arrives in its queue."""

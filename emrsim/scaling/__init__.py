@@ -1,0 +1,1 @@
+"""Autoscaling: EMR managed scaling and custom automatic scaling rules."""

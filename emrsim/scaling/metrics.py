@@ -1,0 +1,36 @@
+"""Managed scaling's CloudWatch metrics (emr-facts 9): units and nodes requested and running."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from emrsim.nodes.cluster import RUNNING, TERMINATED
+from emrsim.scenario.values import Role
+
+if TYPE_CHECKING:
+    from emrsim.engine import Simulation
+
+
+def unit_metrics(sim: Simulation) -> dict[str, float]:
+    """{Total,Core,Task}{Units,Nodes}{Requested,Running} now.
+
+    Units are the managed scaling unit type (instances when managed scaling is off).
+    Requested counts what the groups and fleets want; running counts RUNNING instances.
+    """
+    scaler = sim.autoscaler
+    out: dict[str, float] = {}
+    for role, label in ((Role.CORE, "Core"), (Role.TASK, "Task")):
+        requested_units = 0.0
+        requested_nodes = 0
+        for request in sim.provisioner.requests.values():
+            if request.target.role is role:
+                requested_units += request.units * scaler.per_request_unit(request)
+                requested_nodes += sum(1 for i in request.launched if i.state != TERMINATED)
+        running = [i for i in sim.instances.instances if i.role is role and i.state == RUNNING]
+        out[f"{label}UnitsRequested"] = requested_units
+        out[f"{label}UnitsRunning"] = float(sum(scaler.unit_of(i) for i in running))
+        out[f"{label}NodesRequested"] = float(requested_nodes)
+        out[f"{label}NodesRunning"] = float(len(running))
+    for kind in ("UnitsRequested", "UnitsRunning", "NodesRequested", "NodesRunning"):
+        out[f"Total{kind}"] = out[f"Core{kind}"] + out[f"Task{kind}"]
+    return out
