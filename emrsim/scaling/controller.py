@@ -302,14 +302,16 @@ class Autoscaler:
             key=order,
         )
         chosen: list[Instance] = []
+        waiting: dict[int, float] = {}
         for inst in candidates:
             if excess <= 0:
                 break
             if inst.weight > excess:
                 continue
             if inst.index in shuffle:
-                since = self._shuffle_since.setdefault(inst.index, now)
+                since = self._shuffle_since.get(inst.index, now)
                 if now - since < wait:
+                    waiting[inst.index] = since
                     continue  # holds shuffle output a running job needs: wait
             if inst.state != RUNNING:
                 sim.provisioner.lower(inst)
@@ -317,6 +319,8 @@ class Autoscaler:
             else:
                 chosen.append(inst)
             excess -= inst.weight
+        # The wait counts while a node is wanted and holds needed output without a break.
+        self._shuffle_since = waiting
         sim.losses.decommission(chosen)  # lowers the target by what EMR accepts
 
     def _shuffle_nodes(self) -> set[int]:
