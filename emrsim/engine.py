@@ -107,6 +107,7 @@ class Simulation:
         self.rm.on_output = self._write_output
         self.rm.on_input = self._read_input
         self.rm.on_read = self.hdfs.readable
+        self.hdfs.namenode.warn = self.warnings.append
         self._am_ok = am_node_filter(s)
         self.losses = NodeLosses(self)
         self.rm.on_drained = self.losses.yarn_drained
@@ -305,7 +306,10 @@ class Simulation:
         self.ready_s = now
         core = sum(1 for i in self.instances.running(Role.CORE) if not i.noticed)
         self.replication_factor = replication_for(self.scenario.hdfs.replication, core)
-        self.hdfs.start(self.replication_factor)
+        problem = self.hdfs.start(self.replication_factor)
+        if problem:
+            self.warnings.append(problem)
+            self.recorder.event(now, "preload_failed", detail=problem)
         self.autoscaler.start()
         self._ready_integrals = (
             self.rm.allocated_memory.integral_at(now),

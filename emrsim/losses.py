@@ -37,6 +37,7 @@ class NodeLosses:
         """Container-seconds of running containers lost with interrupted spot nodes."""
         self.draining: dict[int, list[int]] = {}  # instance -> [YARN done, HDFS done, token]
         self._token = 0
+        self._last_refusal: tuple[int, str] = (0, "")
         self.decommissioned = 0
         """Instances removed gracefully (decommissioned, then terminated)."""
 
@@ -96,7 +97,6 @@ class NodeLosses:
         self.draining.pop(inst.index, None)
         self.leave_yarn(inst)
         lost = sim.hdfs.namenode.datanode_gone(inst.index)
-        sim.hdfs.track()
         if lost:
             sim.recorder.event(now, "blocks_lost", instance=inst.id, blocks=lost)
         sim._startup_progress()
@@ -160,18 +160,18 @@ class NodeLosses:
         sim = self.sim
         now = sim.env.now
         core = [i for i in instances if i.role is Role.CORE]
-        allowed = self._core_removals_allowed(core)
-        if len(allowed) < len(core):
+        allowed, why = self._core_removals_allowed(core)
+        if len(allowed) < len(core) and (len(core), why) != self._last_refusal:
+            self._last_refusal = (len(core), why)  # said once while the reason holds
             refused = len(core) - len(allowed)
             sim.warnings.append(
-                f"at {now:.0f} s EMR refused to remove {refused} of {len(core)} core nodes: it "
-                f"keeps at least dfs.replication ({sim.hdfs.replication}) core nodes and room "
-                "for the HDFS data"
+                f"at {now:.0f} s EMR refused to remove {refused} of {len(core)} core nodes: {why}"
             )
-            sim.recorder.event(now, "decommission_refused", role="core", count=refused)
+            sim.recorder.event(now, "decommission_refused", role="core", count=refused, reason=why)
         accepted = [i for i in instances if i.role is not Role.CORE or i in allowed]
         for inst in accepted:
             sim.provisioner.lower(inst)
+            inst.leaving = True
             self._token += 1
             self.draining[inst.index] = [0, int(inst.role is not Role.CORE), self._token]
             sim.recorder.event(now, "decommissioning", instance=inst.id, role=inst.role.value)
@@ -192,9 +192,12 @@ class NodeLosses:
         removals, emr-facts 6). False when it is too late (it has left YARN)."""
         sim = self.sim
         state = self.draining.get(inst.index)
-        if state is None or state[0] or inst.state == TERMINATED or inst.noticed:
+        if state is None or state[0] or (state[1] and inst.role is Role.CORE):
+            return False  # not draining, or already out of YARN or of HDFS
+        if inst.state == TERMINATED or inst.noticed:
             return False
         del self.draining[inst.index]
+        inst.leaving = False
         request = sim.provisioner.requests.get((inst.group, inst.market))
         if request is not None:
             request.units += inst.weight
@@ -204,19 +207,28 @@ class NodeLosses:
         sim.recorder.event(sim.env.now, "decommission_cancelled", instance=inst.id)
         return True
 
-    def _core_removals_allowed(self, core: list[Instance]) -> list[Instance]:
+    def _core_removals_allowed(self, core: list[Instance]) -> tuple[list[Instance], str]:
+        """The core nodes EMR lets go (in the order asked), and why it stops there."""
         blocks = self.sim.hdfs.blocks
         remaining = set(blocks.in_service())
         needed_mb = float(blocks.size_mb[~blocks.lost].sum()) * blocks.replication
-        allowed = []
+        allowed: list[Instance] = []
         for inst in core:
             rest = remaining - {inst.index}
             room = sum(blocks.capacity_mb[n] for n in rest)
-            if len(rest) < blocks.replication or room < needed_mb:
-                break
+            if len(rest) < blocks.replication:
+                return allowed, (
+                    f"it keeps at least dfs.replication ({blocks.replication}) core nodes"
+                )
+            if room < needed_mb:
+                return allowed, (
+                    f"the {len(rest)} core nodes left would hold {room / 1024:.0f} GB, and the "
+                    f"HDFS data needs {needed_mb / 1024:.0f} GB at replication "
+                    f"{blocks.replication}"
+                )
             remaining = rest
             allowed.append(inst)
-        return allowed
+        return allowed, ""
 
     def yarn_drained(self, inst: Instance) -> None:
         """A decommissioning NodeManager has no containers left: it leaves YARN."""

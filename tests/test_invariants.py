@@ -2,8 +2,9 @@
 
 Hypothesis draws small valid clusters and workloads (instance groups or fleets, on-demand and
 spot markets with random hazards, reclaim waves and unfulfilled requests, steps and streams, FIFO
-or capacity queues, task failures, injected faults and spot notices); an observer checks the
-ResourceManager's books after each event and the run's records are checked at the end.
+or capacity queues, task failures, data preloaded in HDFS, injected faults, spot notices and
+graceful decommissions); an observer checks the ResourceManager's books after each event and the
+run's records (HDFS's among them) are checked at the end.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import math
 import os
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import Phase, given, note, settings
 from hypothesis import strategies as st
@@ -159,7 +161,7 @@ def scenarios(draw: Any) -> dict[str, Any]:
         faults.append(
             {
                 "at": draw(st.floats(0.0, 3000.0)),
-                "action": draw(st.sampled_from(["terminate", "spot_interruption"])),
+                "action": draw(st.sampled_from(["terminate", "spot_interruption", "decommission"])),
                 "role": role,
                 "count": draw(st.integers(1, available)),
             }
@@ -193,6 +195,10 @@ def scenarios(draw: Any) -> dict[str, Any]:
     }
     if draw(st.integers(0, 4)) == 0:
         data["horizon"] = draw(st.floats(100.0, 5000.0))
+    if draw(st.booleans()):
+        # At most 30 GB: HDFS holds at least 64 GB (one 64 GB core node at replication 1,
+        # or four at replication 2), so the preload always fits.
+        data["hdfs"] = {"preload_gb": draw(st.sampled_from([1.0, 10.0, 30.0]))}
     data["spot_market"] = _spot_market(draw)
     if draw(st.integers(0, 3)) == 0:
         cluster["instance_fleets"] = _as_fleets(draw, groups, max_mb)
@@ -420,6 +426,19 @@ def _check_end(sim: Simulation, result: Any) -> None:
     assert 0 <= spot["lost_container_s"] <= counts_lost_s(summary) + 1e-6
     if spot["interruptions"] == 0:
         assert spot["lost_container_s"] == 0
+
+    # HDFS: a block is lost exactly when no replica sits on a DataNode that still exists.
+    hdfs = summary["hdfs"]
+    blocks = sim.hdfs.blocks
+    existing = np.fromiter(blocks.capacity_mb, dtype=np.int32, count=len(blocks.capacity_mb))
+    no_replica = ~np.isin(blocks.replicas, existing).any(axis=1)
+    assert (blocks.lost == no_replica).all()
+    assert int(no_replica.sum()) == hdfs["blocks_lost"]
+    assert hdfs["bytes_lost_gb"] == pytest.approx(
+        float(blocks.size_mb[no_replica].sum()) / 1024.0, abs=1e-9
+    )
+    scaled_down = sum(1 for n in result.nodes if n.end_reason == "scale_down")
+    assert hdfs["decommissioned_nodes"] == scaled_down
 
 
 def counts_lost_s(summary: dict[str, Any]) -> float:

@@ -63,7 +63,11 @@ def test_scenario_validates_and_runs(name: str) -> None:
     run, result = _only_run(name)
     assert run["seed"] == scenario.seed
     assert not run["stalled"]
-    assert run["cluster_state"] in ("TERMINATED", "TERMINATED_WITH_ERRORS")
+    if scenario.horizon is not None and run["cluster_lifetime_s"] == scenario.horizon:
+        # A long-running (keep-alive) cluster observed up to its horizon.
+        assert run["cluster_state"] in ("RUNNING", "WAITING")
+    else:
+        assert run["cluster_state"] in ("TERMINATED", "TERMINATED_WITH_ERRORS")
     assert run["jobs"]["submitted"] > 0
     assert run["jobs"]["unfinished"] == 0
     cost = run["cost_usd"]
@@ -270,3 +274,104 @@ def test_spot_study_shows_the_saving_the_tail_and_the_failures() -> None:
     failed = [r for r in all_spot["runs"] if r["cluster_state"] == "TERMINATED_WITH_ERRORS"]
     assert failed and all(r["state_change_reason"] == "INSTANCE_FAILURE" for r in failed)
     assert any(r["hdfs"]["blocks_lost"] > 0 for r in all_spot["runs"])
+
+
+# ----------------------------------------------------------------------- core-node-loss
+def _variant(name: str, *overrides: str) -> tuple[dict[str, Any], list[emrsim.RunResult]]:
+    scenario = emrsim.load_scenario(SCENARIO_DIR / f"{name}.yaml", list(overrides))
+    return emrsim.simulate(scenario)
+
+
+def _core_reclaimed(result: emrsim.RunResult) -> int:
+    return sum(n.role == "core" and n.end_reason == "spot_interruption" for n in result.nodes)
+
+
+@pytest.mark.slow
+def test_core_node_loss_replication_survives_lone_losses_not_waves() -> None:
+    studies = {r: _variant("core-node-loss", f"hdfs.replication={r}") for r in (1, 2, 3)}
+    on_demand, _ = _variant("core-node-loss", "cluster.instance_groups.1.market=on_demand")
+
+    def losing(r: int) -> set[int]:
+        return {i for i, run in enumerate(studies[r][0]["runs"]) if run["hdfs"]["blocks_lost"]}
+
+    def failing(r: int) -> set[int]:
+        return {i for i, run in enumerate(studies[r][0]["runs"]) if run["jobs"]["failed"]}
+
+    # The same seeds give the same market: the nights with interruptions are the same.
+    calm = [i for i, run in enumerate(studies[2][0]["runs"]) if run["spot"]["interruptions"] == 0]
+    assert 0 < len(calm) < 30
+    for r in (1, 2, 3):
+        runs = studies[r][0]["runs"]
+        assert all(runs[i]["spot"]["interruptions"] == 0 for i in calm)
+        assert all(runs[i]["jobs"]["completed"] == 2 for i in calm)
+        # Replication costs no time and no money on a calm night.
+        for i in calm:
+            assert runs[i]["cost_usd"]["total"] == pytest.approx(
+                studies[2][0]["runs"][i]["cost_usd"]["total"]
+            )
+    # A: replication 1 loses blocks whenever a core node goes, and jobs fail on read.
+    assert len(losing(1)) > len(losing(2)) > 0
+    assert len(failing(1)) > len(failing(2)) > 0
+    a_runs = studies[1][0]["runs"]
+    assert all(a_runs[i]["hdfs"]["failed_reads"] > 0 for i in failing(1))
+    assert all(run["hdfs"]["rereplicated_gb"] == 0 for run in a_runs)
+    assert any("BlockMissingException" in j.reason for res in studies[1][1] for j in res.jobs)
+    # B: a lone lost core node loses nothing and is re-replicated; losses need 2+ nodes gone.
+    b_doc, b_results = studies[2]
+    lone = [i for i, res in enumerate(b_results) if _core_reclaimed(res) == 1]
+    assert lone and not set(lone) & losing(2)
+    assert any(b_doc["runs"][i]["hdfs"]["rereplicated_gb"] > 0 for i in lone)
+    assert all(_core_reclaimed(b_results[i]) >= 2 for i in losing(2))
+    # C: a third replica does not save the wave nights; it only loses fewer blocks.
+    assert losing(3) == losing(2) and failing(3) == failing(2)
+    agg = {r: studies[r][0]["aggregate"] for r in (1, 2, 3)}
+    assert agg[3]["hdfs.blocks_lost"]["mean"] < agg[2]["hdfs.blocks_lost"]["mean"]
+    assert agg[2]["hdfs.blocks_lost"]["mean"] < agg[1]["hdfs.blocks_lost"]["mean"]
+    assert agg[3]["hdfs.rereplicated_gb"]["mean"] > agg[2]["hdfs.rereplicated_gb"]["mean"]
+    # Capacity: the same disks give 1/r of their raw storage to data; peak use grows with r.
+    peak = {r: agg[r]["hdfs.max_utilization_pct"]["p50"] for r in (1, 2, 3)}
+    assert peak[2] == pytest.approx(2 * peak[1], rel=0.01)
+    assert peak[3] == pytest.approx(3 * peak[1], rel=0.01)
+    # D: on-demand core loses nothing and costs clearly more than B.
+    assert all(run["hdfs"]["blocks_lost"] == 0 for run in on_demand["runs"])
+    assert all(run["jobs"]["completed"] == 2 for run in on_demand["runs"])
+    d_cost = on_demand["aggregate"]["cost_usd.total"]
+    assert d_cost["ci95"][0] > agg[2]["cost_usd.total"]["ci95"][1]
+
+
+# ---------------------------------------------------------------------- hdfs-decommission
+def _drain(name: str, *overrides: str) -> tuple[dict[str, Any], list[float], list[str]]:
+    """The run, the end times of the drained nodes and the warnings."""
+    document, results = _variant(name, *overrides)
+    ends = [n.end_s for n in results[0].nodes if n.end_reason == "scale_down"]
+    assert all(e is not None for e in ends)
+    return document["runs"][0], [float(e) for e in ends if e is not None], results[0].warnings
+
+
+@pytest.mark.slow
+def test_hdfs_decommission_refuses_what_does_not_fit_and_drains_the_rest() -> None:
+    scenario = _scenario("hdfs-decommission")
+    asked_at = scenario.faults[0].at
+    run, ends, warnings = _drain("hdfs-decommission")
+    # A: 16 nodes cannot hold 10 TB x 3, so EMR removes 3 of the 5 and says why.
+    assert any("refused to remove 2 of 5 core nodes" in w for w in warnings)
+    assert len(ends) == 3 == run["hdfs"]["decommissioned_nodes"]
+    assert run["hdfs"]["blocks_lost"] == 0
+    drain_s = max(ends) - asked_at
+    assert 1800 < drain_s < 5400  # the better part of an hour
+    assert run["hdfs"]["rereplicated_gb"] > 3 * 1400  # each node held ~1.5 TB of replicas
+    assert run["hdfs"]["max_utilization_pct"] > 95
+    assert run["cluster_state"] == "TERMINATED"
+    # B: more streams per node drain faster, but only a little.
+    _, ends_b, _ = _drain(
+        "hdfs-decommission",
+        "hdfs.max_replication_streams=4",
+        "hdfs.replication_streams_hard_limit=8",
+    )
+    assert len(ends_b) == 3
+    assert drain_s * 0.8 < max(ends_b) - asked_at < drain_s
+    # C: one node is allowed at once and drains in about a third of the time.
+    run_c, ends_c, warnings_c = _drain("hdfs-decommission", "faults.0.count=1")
+    assert len(ends_c) == 1 and not any("refused" in w for w in warnings_c)
+    assert max(ends_c) - asked_at < 0.5 * drain_s
+    assert run_c["hdfs"]["rereplicated_gb"] < 0.5 * run["hdfs"]["rereplicated_gb"]

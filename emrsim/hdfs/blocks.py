@@ -51,6 +51,13 @@ class BlockMap:
         self.rereplicated_mb = 0.0
         self.version = 0
         """Bumped by every change of the map (metrics are cached per version)."""
+        self.dead: set[int] = set()  # declared dead by the NameNode
+        self.peak_utilization_pct = 0.0
+
+    def _changed(self) -> None:
+        """After every change: a new version, and the peak utilisation so far."""
+        self.version += 1
+        self.peak_utilization_pct = max(self.peak_utilization_pct, self.utilization_pct())
 
     def _reset_arrays(self) -> None:
         width = 2 * self.replication
@@ -105,7 +112,7 @@ class BlockMap:
         """A DataNode joins (in service) with ``capacity_gb`` of raw storage."""
         self.capacity_mb[node] = capacity_gb * 1024.0
         self.node_used_mb.setdefault(node, 0.0)
-        self.version += 1
+        self._changed()
 
     def in_service(self) -> list[int]:
         """DataNodes that take new replicas, sorted."""
@@ -147,7 +154,7 @@ class BlockMap:
         room = sum(self.free_mb(int(n)) for n in nodes)
         if len(nodes) < r or size_mb * r > room + 1e-6:
             return None
-        n = math.ceil(size_mb / self.block_size_mb - 1e-9)
+        n = max(1, math.ceil(size_mb / self.block_size_mb - 1e-9))
         sizes = np.full(n, float(self.block_size_mb))
         sizes[-1] = size_mb - self.block_size_mb * (n - 1)
         # r distinct random nodes per block: the first r columns of a random permutation.
@@ -214,8 +221,8 @@ class BlockMap:
         self._all_size_mb[start:need] = sizes
         self._all_live[start:need] = placed.shape[1]
         self._all_known[start:need] = placed.shape[1]
-        self.version += 1
         self.used_mb += float(sizes.sum()) * placed.shape[1]
+        self._changed()
         return range(start, need)
 
     # ------------------------------------------------------------------------ reads
@@ -237,9 +244,13 @@ class BlockMap:
             return 0
         del self.capacity_mb[node]
         self.used_mb -= self.node_used_mb.pop(node, 0.0)
-        self.decommissioning.discard(node)
+        if node in self.decommissioning:
+            # Its replicas stopped counting when it began to drain; declare_dead takes them
+            # off once more, so count them again until then.
+            self.decommissioning.discard(node)
+            self._all_live[self.rows_on(node)] += 1
         self.gone.add(node)
-        self.version += 1
+        self._changed()
         return self._account_lost(self.rows_on(node))
 
     def _account_lost(self, rows: np.ndarray) -> int:
@@ -258,6 +269,7 @@ class BlockMap:
         """The NameNode declares a gone DataNode dead: its replicas leave the map. Returns the
         rows that lost a replica the NameNode had counted."""
         self.gone.discard(node)
+        self.dead.add(node)
         rows = self.rows_on(node)
         self._remove_replicas(rows, node)
         self._all_live[rows] -= 1
@@ -268,7 +280,7 @@ class BlockMap:
         self.decommissioning.add(node)
         rows = self.rows_on(node)
         self._all_live[rows] -= 1
-        self.version += 1
+        self._changed()
         return rows
 
     def stop_decommission(self, node: int, rows: np.ndarray) -> None:
@@ -276,7 +288,7 @@ class BlockMap:
         self.decommissioning.discard(node)
         still = rows[(self._all_replicas[rows] == node).any(axis=1)]
         self._all_live[still] += 1
-        self.version += 1
+        self._changed()
 
     def decommissioned(self, rows: np.ndarray) -> bool:
         """Whether every block of a decommissioning node (its ``rows``) is replicated enough
@@ -293,6 +305,7 @@ class BlockMap:
         del self.capacity_mb[node]
         self.used_mb -= self.node_used_mb.pop(node, 0.0)
         self.decommissioning.discard(node)
+        self._changed()
         return self._account_lost(rows)
 
     def _remove_replicas(self, rows: np.ndarray, node: int) -> None:
@@ -300,7 +313,7 @@ class BlockMap:
         block[block == node] = NO_NODE
         self._all_replicas[rows] = block
         self._all_known[rows] -= 1
-        self.version += 1
+        self._changed()
 
     def add_replica(self, row: int, node: int) -> bool:
         """A copy of block ``row`` landed on ``node``; False when there is no room for it."""
@@ -312,10 +325,10 @@ class BlockMap:
         held[empty[0]] = node
         self._all_live[row] += 1
         self._all_known[row] += 1
-        self.version += 1
         self.node_used_mb[node] += size
         self.used_mb += size
         self.rereplicated_mb += size
+        self._changed()
         return True
 
     # ---------------------------------------------------------------------- metrics

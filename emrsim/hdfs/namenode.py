@@ -61,6 +61,8 @@ class NameNode:
         self._tick_armed = False
         self._check_armed = False
         self._draining_rows: dict[int, np.ndarray] = {}
+        self._stuck_said = False
+        self.warn: Callable[[str], None] = lambda message: None
 
     # ---------------------------------------------------------------------- events in
     def datanode_added(self, node: int, capacity_gb: float) -> None:
@@ -73,6 +75,7 @@ class NameNode:
         Returns how many blocks became lost."""
         if node not in self.blocks.capacity_mb:
             return 0
+        self._draining_rows.pop(node, None)
         lost = self.blocks.node_gone(node)
         call_at(self.env, self.settings.dead_node_timeout, partial(self._declare_dead, node))
         return lost
@@ -112,6 +115,15 @@ class NameNode:
         started = self._schedule_work()
         if started or self.in_flight:
             self._arm()  # keep going while copies run or work could start
+        elif self.blocks.decommissioning and not self._stuck_said:
+            self._stuck_said = True
+            nodes = ", ".join(str(n) for n in sorted(self.blocks.decommissioning))
+            self.warn(
+                f"at {self.env.now:.0f} s the decommissioning of DataNode(s) {nodes} cannot "
+                "finish: no in-service DataNode without a replica has room for the blocks "
+                "still to copy (HDFS is too full); the nodes stay up and billed"
+            )
+            self.recorder.event(self.env.now, "decommission_stuck", nodes=nodes)
 
     def _schedule_work(self) -> int:
         b = self.blocks
@@ -143,7 +155,8 @@ class NameNode:
             chosen += [(int(row), level == 0) for row in at[np.argsort(rotated)]]
         room = {n: b.free_mb(n) - self.reserved_mb.get(n, 0.0) for n in in_service}
         started = sum(self._copy(row, highest, room) for row, highest in chosen)
-        self._bookmark = chosen[-1][0] + 1
+        if chosen:
+            self._bookmark = chosen[-1][0] + 1
         return started
 
     def _copy(self, row: int, highest: bool, room: dict[int, float]) -> int:
@@ -208,7 +221,10 @@ class NameNode:
 
     # ----------------------------------------------------------------------- metrics
     def live_datanodes_pct(self) -> float:
-        """LiveDataNodes: in-service DataNodes as a share of those the NameNode knows."""
+        """LiveDataNodes: live DataNodes as a share of those the NameNode has seen. Live means
+        in service or decommissioning (as Hadoop counts them), or vanished but not yet
+        declared dead (the NameNode does not know yet)."""
         b = self.blocks
-        known = len(b.capacity_mb) + len(b.gone)
-        return 100.0 * len(b.in_service()) / known if known else 0.0
+        live = len(b.capacity_mb) + len(b.gone)
+        known = live + len(b.dead)
+        return 100.0 * live / known if known else 0.0

@@ -65,7 +65,6 @@ class HdfsService:
         self._input_rng = input_rng
         self.read_gb = 0.0
         self.failed_reads = 0
-        self.max_utilization_pct = 0.0
         self._metrics_version = -1
         self._metrics: dict[str, float] = {}
 
@@ -74,23 +73,34 @@ class HdfsService:
         """dfs.replication."""
         return self.blocks.replication
 
-    def start(self, replication: int) -> None:
-        """The cluster is ready: fix dfs.replication, write the preloaded data."""
+    def start(self, replication: int) -> str:
+        """The cluster is ready: fix dfs.replication, write the preloaded data. Returns a
+        warning when the preload does not fit (placement needs ``replication`` distinct
+        DataNodes with room for every block, so a nearly full HDFS can refuse it)."""
         self.blocks.set_replication(replication)
-        if self.settings.preload_gb > 0:
-            self.blocks.write(self.settings.preload_gb)
-            self.track()
+        preload = self.settings.preload_gb
+        if preload <= 0:
+            return ""
+        written = self.blocks.write(preload)
+        if written is not None:
+            return ""
+        raw_gb = self.blocks.raw_capacity_mb / 1024.0
+        return (
+            f"hdfs.preload_gb ({preload:g} GB) could not be written: {raw_gb:.0f} GB raw on "
+            f"{len(self.blocks.capacity_mb)} DataNodes at replication {replication} has no "
+            "room for every block; HDFS starts empty"
+        )
 
-    def track(self) -> None:
-        """Record the peak utilisation (after every write or loss)."""
-        self.max_utilization_pct = max(self.max_utilization_pct, self.blocks.utilization_pct())
+    @property
+    def max_utilization_pct(self) -> float:
+        """The highest HDFSUtilization so far (the block map tracks it on every change)."""
+        return self.blocks.peak_utilization_pct
 
     # ------------------------------------------------------------------ jobs' I/O
     def write_output(self, stage: StageIO, writer: int | None) -> bool:
         """A task of ``stage`` on DataNode ``writer`` (None: not a DataNode) writes its share;
         False when HDFS has no room."""
         written = self.blocks.write(stage.output_gb_per_task, writer)
-        self.track()
         if written is None:
             return False
         if len(written):

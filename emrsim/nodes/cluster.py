@@ -47,6 +47,7 @@ class Instance:
         "id",
         "index",
         "itype",
+        "leaving",
         "market",
         "noticed",
         "rates",
@@ -71,6 +72,7 @@ class Instance:
         self.weight = spec.weight
         self.request_s = request_s
         self.noticed = False  # a spot interruption notice (or rebalance) arrived
+        self.leaving = False  # being removed on purpose (decommissioning): off its target
         self.state = PROVISIONING
         self.start_s: float | None = None  # billing starts
         self.ready_s: float | None = None  # bootstrapped, RUNNING

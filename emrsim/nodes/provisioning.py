@@ -55,14 +55,14 @@ class Request:
         self.quotes: list[PoolQuote] = []
 
     def held_units(self) -> int:
-        """Units of the instances launched and not terminated."""
-        return sum(i.weight for i in self.launched if i.state != TERMINATED)
+        """Units of the instances launched, not terminated and not being removed."""
+        return sum(i.weight for i in self.launched if i.state != TERMINATED and not i.leaving)
 
     def launched_units(self) -> dict[str, int]:
         """Units held per instance type (what the diversified strategy balances)."""
         held: dict[str, int] = {}
         for inst in self.launched:
-            if inst.state != TERMINATED:
+            if inst.state != TERMINATED and not inst.leaving:
                 held[inst.itype.name] = held.get(inst.itype.name, 0) + inst.weight
         return held
 

@@ -24,7 +24,7 @@ from emrsim.nodes.provisioning import Request
 from emrsim.scaling import rules
 from emrsim.scaling.managed import Demand, Limits, Slot, resize, target_units
 from emrsim.scenario.models import AutoScalingPolicy
-from emrsim.scenario.values import Role
+from emrsim.scenario.values import Market, Role
 
 if TYPE_CHECKING:
     from emrsim.engine import Simulation
@@ -49,6 +49,7 @@ class Autoscaler:
         self._started_s = 0.0
         self._shuffle_since: dict[int, float] = {}
         self._cooldown_until: dict[str, float] = {}
+        self._last_decision: dict[tuple[str, str], tuple[int, int]] = {}
         self.decisions = 0
 
     @property
@@ -181,15 +182,17 @@ class Autoscaler:
             self._recent.popleft()
         stable = max(t for _, t in self._recent)
         if target > requested:
-            self._apply(requests, slots, resize(slots, target, limits), why, demand)
+            self._apply(requests, slots, resize(slots, target, limits), why, demand, limits)
         elif stable < requested and now - self._started_s >= m.scale_in_delay - 1e-9:
             why += f"; highest in the last {m.scale_in_delay:g} s: {stable}"
-            self._apply(requests, slots, resize(slots, stable, limits), why, demand)
+            self._apply(requests, slots, resize(slots, stable, limits), why, demand, limits)
         else:
             # Within the limits as they stand (e.g. the initial counts exceed a limit)?
             fixed = resize(slots, requested, limits)
             if any(a.units != b.units for a, b in zip(slots, fixed, strict=True)):
-                self._apply(requests, slots, fixed, "managed scaling: within the limits", demand)
+                self._apply(
+                    requests, slots, fixed, "managed scaling: within the limits", demand, limits
+                )
         sim.background.call(m.evaluation_interval, self._evaluate_managed)
 
     def _apply(
@@ -199,13 +202,35 @@ class Autoscaler:
         new: list[Slot],
         why: str,
         demand: Demand,
+        limits: Limits,
     ) -> None:
+        totals = {"all": 0.0, "core": 0.0, "on_demand": 0.0}
+        for s in new:
+            totals["all"] += s.units
+            totals["core"] += s.units if s.role is Role.CORE else 0
+            totals["on_demand"] += s.units if s.market is Market.ON_DEMAND else 0
+        caps = {
+            "all": limits.maximum,
+            "core": limits.maximum_core,
+            "on_demand": limits.maximum_on_demand,
+        }
         for request, old, slot in zip(requests, slots, new, strict=True):
             if slot.units == old.units:
                 continue
             per = self.per_request_unit(request)
+            # Whole instances: round up, unless the extra part of an instance would break a
+            # limit resize() kept (e.g. 10 vCPU of 4-vCPU instances is 2 instances, not 3).
             units = math.ceil(slot.units / per - 1e-9)
-            self._set_units(request, units, "managed scaling: " + why, demand_fields(demand))
+            extra = units * per - slot.units
+            keys = ["all"]
+            keys += ["core"] if slot.role is Role.CORE else []
+            keys += ["on_demand"] if slot.market is Market.ON_DEMAND else []
+            if extra > 1e-9 and any(totals[k] + extra > caps[k] + 1e-9 for k in keys):
+                units -= 1
+            for k in keys:
+                totals[k] += units * per - slot.units
+            if units != request.units:
+                self._set_units(request, units, "managed scaling: " + why, demand_fields(demand))
 
     # ------------------------------------------------------------------ custom rules
     def _evaluate_rules(self, request: Request, policy: AutoScalingPolicy) -> None:
@@ -218,10 +243,11 @@ class Autoscaler:
         if now >= self._cooldown_until.get(name, -math.inf):
             for rule in policy.rules:
                 trigger = rule.trigger
+                # CloudWatch has data only once the cluster is up.
                 samples = [
                     (row["time_s"], float(row[trigger.metric]))
                     for row in sim.recorder.metrics
-                    if trigger.metric in row
+                    if trigger.metric in row and row["time_s"] > self._started_s
                 ]
                 if not rules.in_alarm(samples, now, trigger):
                     continue
@@ -248,18 +274,8 @@ class Autoscaler:
         old = request.units
         if units == old:
             return
-        self.decisions += 1
-        sim.recorder.event(
-            sim.env.now,
-            "scaling_decision",
-            group=request.target.name,
-            market=request.market.value,
-            from_units=old,
-            to_units=units,
-            reason=reason,
-            **seen,
-        )
         if units > old:
+            self._decided(request, old, units, reason, seen)
             # Nodes still draining come back first (new demand cancels pending removals).
             for inst in self._draining(request):
                 if request.units >= units:
@@ -268,7 +284,29 @@ class Autoscaler:
             request.units = max(request.units, units)
             sim.provisioner.fill(request)
             return
+        # Logged once while the same shrink stays wanted (EMR may refuse it or shuffle data
+        # may hold it back, evaluation after evaluation).
+        self._decided(request, old, units, reason, seen)
         self._remove(request, old - units)
+
+    def _decided(
+        self, request: Request, old: int, new: int, reason: str, seen: dict[str, Any]
+    ) -> None:
+        key = (request.target.name, request.market.value)
+        if self._last_decision.get(key) == (old, new):
+            return
+        self._last_decision[key] = (old, new)
+        self.decisions += 1
+        self.sim.recorder.event(
+            self.sim.env.now,
+            "scaling_decision",
+            group=request.target.name,
+            market=request.market.value,
+            from_units=old,
+            to_units=new,
+            reason=reason,
+            **seen,
+        )
 
     def _draining(self, request: Request) -> list[Instance]:
         draining = self.sim.losses.draining
@@ -315,6 +353,7 @@ class Autoscaler:
                     continue  # holds shuffle output a running job needs: wait
             if inst.state != RUNNING:
                 sim.provisioner.lower(inst)
+                sim.losses.decommissioned += 1  # removed on purpose before it ever ran
                 sim.instances.terminate(inst, END_SCALE_DOWN)
             else:
                 chosen.append(inst)

@@ -427,6 +427,13 @@ def fault_problems(s: Scenario, targets: Sequence[CapacityTarget]) -> Iterator[P
     kinds = "groups" if s.cluster.instance_groups is not None else "fleets"
     for i, fault in enumerate(s.faults):
         where = ("faults", i)
+        if fault.action == "decommission" and fault.role is Role.PRIMARY:
+            yield Problem(
+                (*where, "role"),
+                "EMR never shrinks the primary group: decommission core or task instances "
+                "(or use action terminate for a primary failure)",
+            )
+            continue
         chosen = [t for t in targets if t.role is fault.role]
         if fault.group is not None:
             if fault.group not in names:

@@ -14,7 +14,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from emrsim.events import call_at
-from emrsim.yarn.apps import ACCEPTED, FAILED, FINISHED, Application, Container, StageRun
+from emrsim.yarn.apps import (
+    ACCEPTED,
+    FAILED,
+    FINISHED,
+    MISSING_BLOCK_FAIL_S,
+    Application,
+    Container,
+    StageRun,
+)
 from emrsim.yarn.spark import ExecutorPool
 
 if TYPE_CHECKING:
@@ -93,7 +101,7 @@ class AppMasters:
         duration = stage.durations[container.task]
         if not self.readable(stage, container.task):
             container.will_fail = True
-            duration = 0.0
+            duration = MISSING_BLOCK_FAIL_S
         call_at(self.env, duration, lambda: self._task_done(container))
 
     def readable(self, stage: StageRun, task: int) -> bool:

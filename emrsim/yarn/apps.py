@@ -19,6 +19,12 @@ FINISHED, FAILED, KILLED = "FINISHED", "FAILED", "KILLED"
 TERMINAL = frozenset({FINISHED, FAILED, KILLED})
 
 
+MISSING_BLOCK_FAIL_S = 18.0
+"""How long a task attempt takes to fail on an input block nobody can read: the HDFS client's
+three block-acquire retries (dfs.client.max.block.acquire.failures = 3) with its growing random
+wait (dfs.client.retry.window.base = 3 s: 1.5 s + 6 s + 10.5 s expected)."""
+
+
 class StageRun:
     """The tasks of one stage: durations drawn up front, a queue of tasks waiting to run."""
 

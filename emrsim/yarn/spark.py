@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Protocol
 import simpy
 
 from emrsim.events import call_at
+from emrsim.yarn.apps import MISSING_BLOCK_FAIL_S
 
 if TYPE_CHECKING:
     from emrsim.yarn.apps import Application, Container, StageRun
@@ -237,7 +238,7 @@ class ExecutorPool:
         run.will_fail = stage.fails(task, attempt, self.app.max_task_attempts)
         duration = stage.durations[task]
         if not self.host.readable(stage, task):
-            run.will_fail, duration = True, 0.0
+            run.will_fail, duration = True, MISSING_BLOCK_FAIL_S
         executor.tasks.append(run)
         stage.running += 1
         self.running += 1
