@@ -37,6 +37,10 @@ METRIC_NAMES: tuple[str, ...] = (
     "TotalNodesRunning",
     "CoreNodesRequested",
     "TaskNodesRequested",
+    "CoreOnDemandNodesRunning",
+    "CoreSpotNodesRunning",
+    "TaskOnDemandNodesRunning",
+    "TaskSpotNodesRunning",
 )
 """The per-minute metrics (EMR's CloudWatch names, emr-facts 9), in metrics.csv order."""
 

@@ -112,29 +112,30 @@ class NameNode:
 
     def _tick(self) -> None:
         self._tick_armed = False
-        started = self._schedule_work()
+        started, waiting = self._schedule_work()
         if started or self.in_flight:
             self._arm()  # keep going while copies run or work could start
-        elif self.blocks.decommissioning and not self._stuck_said:
+        elif waiting and self.blocks.decommissioning and not self._stuck_said:
             self._stuck_said = True
-            nodes = ", ".join(str(n) for n in sorted(self.blocks.decommissioning))
+            nodes = ", ".join(f"i-{n:05d}" for n in sorted(self.blocks.decommissioning))
             self.warn(
-                f"at {self.env.now:.0f} s the decommissioning of DataNode(s) {nodes} cannot "
+                f"at {self.env.now:.0f} s the decommissioning of {nodes} cannot "
                 "finish: no in-service DataNode without a replica has room for the blocks "
                 "still to copy (HDFS is too full); the nodes stay up and billed"
             )
             self.recorder.event(self.env.now, "decommission_stuck", nodes=nodes)
 
-    def _schedule_work(self) -> int:
+    def _schedule_work(self) -> tuple[int, int]:
+        """Start this round's copies: (copies started, blocks still needing a copy)."""
         b = self.blocks
         if b.n_blocks == 0:
-            return 0
+            return 0, 0
         r = b.replication
         live = b.live
         need = (live + b.pending < r) & ~b.lost & (b.known > 0)
         rows = np.flatnonzero(need)
         if len(rows) == 0:
-            return 0
+            return 0, 0
         in_service = b.in_service()
         budget = self.settings.replication_work_multiplier * len(in_service)
         live_rows = live[rows]
@@ -157,7 +158,7 @@ class NameNode:
         started = sum(self._copy(row, highest, room) for row, highest in chosen)
         if chosen:
             self._bookmark = chosen[-1][0] + 1
-        return started
+        return started, len(rows)
 
     def _copy(self, row: int, highest: bool, room: dict[int, float]) -> int:
         b = self.blocks

@@ -42,7 +42,7 @@ CAPTIONS = {
     "cost.png": "Cumulative cost by role",
     "jobs_gantt.png": "Jobs: queueing wait and run time",
     "job_times.png": "Distribution of job wait and run times",
-    "hdfs.png": "HDFS utilization",
+    "hdfs.png": "HDFS utilization, under-replicated and missing blocks",
     "replications_makespan.png": "Makespan across replications",
     "replications_cost.png": "Total cost across replications",
 }
@@ -351,16 +351,28 @@ def _plot_job_histograms(result: RunResult, directory: Path) -> Path:
 
 
 def plot_hdfs(result: RunResult, directory: Path) -> Path | None:
-    """HDFS utilization (%) over time, only when it is ever above 0."""
+    """HDFS utilization (%) over time, only when it is ever above 0; under-replicated and
+    missing blocks on a second axis when there are any."""
     values = [row.get("HDFSUtilization", 0.0) or 0.0 for row in result.metrics]
     if not values or max(values) <= 0:
         return None
     t_end = _end_time(result)
-    fig, ax, scale, _ = _new_figure("HDFS utilization", t_end)
+    fig, ax, scale, _ = _new_figure("HDFS utilization and block health", t_end)
     t = [row["time_s"] / scale for row in result.metrics]
-    ax.step(t, values, where="post", color="tab:brown", linewidth=1.5)
+    ax.step(t, values, where="post", color="tab:brown", linewidth=1.5, label="utilization (%)")
     ax.set_ylabel("HDFS capacity used (%)")
     ax.set_ylim(0, max(1.0, max(values) * 1.15))
+    under = [row.get("UnderReplicatedBlocks", 0) or 0 for row in result.metrics]
+    missing = [row.get("MissingBlocks", 0) or 0 for row in result.metrics]
+    if max(under) > 0 or max(missing) > 0:
+        blocks = ax.twinx()
+        blocks.step(t, under, where="post", color="tab:orange", label="under-replicated blocks")
+        blocks.step(t, missing, where="post", color="tab:red", label="missing blocks")
+        blocks.set_ylabel("blocks")
+        blocks.set_ylim(0, max(1.0, max(*under, *missing) * 1.15))
+        lines = ax.get_legend_handles_labels()
+        more = blocks.get_legend_handles_labels()
+        ax.legend(lines[0] + more[0], lines[1] + more[1], loc="upper left", fontsize="small")
     return _save(fig, directory / "hdfs.png")
 
 

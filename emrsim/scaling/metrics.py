@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from emrsim.nodes.cluster import RUNNING, TERMINATED
-from emrsim.scenario.values import Role
+from emrsim.scenario.values import Market, Role
 
 if TYPE_CHECKING:
     from emrsim.engine import Simulation
@@ -33,4 +33,14 @@ def unit_metrics(sim: Simulation) -> dict[str, float]:
         out[f"{label}NodesRunning"] = float(len(running))
     for kind in ("UnitsRequested", "UnitsRunning", "NodesRequested", "NodesRunning"):
         out[f"Total{kind}"] = out[f"Core{kind}"] + out[f"Task{kind}"]
+    # Not EMR metrics: the running nodes split by role and market, for plots and reports.
+    for role, r_label in ((Role.CORE, "Core"), (Role.TASK, "Task")):
+        for market, m_label in ((Market.ON_DEMAND, "OnDemand"), (Market.SPOT, "Spot")):
+            out[f"{r_label}{m_label}NodesRunning"] = float(
+                sum(
+                    1
+                    for i in sim.instances.instances
+                    if i.role is role and i.market is market and i.state == RUNNING
+                )
+            )
     return out
