@@ -161,7 +161,13 @@ def scenarios(draw: Any) -> dict[str, Any]:
         faults.append(
             {
                 "at": draw(st.floats(0.0, 3000.0)),
-                "action": draw(st.sampled_from(["terminate", "spot_interruption", "decommission"])),
+                # EMR never shrinks the primary group: no decommission there.
+                "action": draw(
+                    st.sampled_from(
+                        ["terminate", "spot_interruption"]
+                        + (["decommission"] if role != "primary" else [])
+                    )
+                ),
                 "role": role,
                 "count": draw(st.integers(1, available)),
             }
