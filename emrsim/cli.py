@@ -8,15 +8,22 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from emrsim.scenario import ScenarioError, load_scenario
 from emrsim.scenario.models import Scenario
+from emrsim.sweep.target import DEFAULT_MAX_REPLICATIONS, TargetCI, check_metric
+
+if TYPE_CHECKING:
+    from emrsim.sweep.replications import Monitor
 
 EXIT_BAD_INPUT = 2
+INDEPENDENT_SEED_OFFSET = 1
+"""``compare --independent`` runs B with A's seed plus this: other, independent streams."""
 
 
 def _fail(lines: Sequence[str]) -> NoReturn:
@@ -61,9 +68,21 @@ def main() -> None:
 @click.option(
     "--replications", "-r", type=click.IntRange(min=1), help="Number of Monte Carlo replications."
 )
+@click.option(
+    "--target-ci",
+    metavar="METRIC=HALF_WIDTH[%]",
+    help="Add replications until the 95% interval of METRIC is this narrow: absolute "
+    "(cost_usd.total=0.5) or relative to the mean (makespan_s=5%). Starts from -r (at least 2).",
+)
+@click.option(
+    "--max-replications",
+    type=click.IntRange(min=2),
+    help=f"With --target-ci: stop at this many replications (default {DEFAULT_MAX_REPLICATIONS}).",
+)
 @click.option("--out", type=click.Path(file_okay=False), help="Write result files here.")
 @click.option("--force", is_flag=True, help="Allow --out to write into a non-empty directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
     "--set",
     "overrides",
@@ -75,9 +94,12 @@ def run(
     file: str,
     seed: int | None,
     replications: int | None,
+    target_ci: str | None,
+    max_replications: int | None,
     out: str | None,
     force: bool,
     as_json: bool,
+    quiet: bool,
     overrides: tuple[str, ...],
 ) -> None:
     """Simulate FILE and print a summary (or JSON)."""
@@ -85,9 +107,18 @@ def run(
     from emrsim.sweep.replications import simulate
 
     scenario = _load(file, overrides, seed)
+    target = _target(scenario, target_ci, replications, max_replications)
     out_dir = _prepare_out(out, force)
     try:
-        document, _ = simulate(scenario, replications, out_dir)
+        with _progress(quiet, as_json) as monitor:
+            document, _ = simulate(
+                scenario,
+                replications,
+                out_dir,
+                target_ci=target,
+                max_replications=max_replications or DEFAULT_MAX_REPLICATIONS,
+                monitor=monitor,
+            )
     except KeyboardInterrupt:
         _interrupted(out_dir)
     if as_json:
@@ -98,6 +129,38 @@ def run(
     print_summary(document)
     for warning in document["warnings"]:
         click.echo(f"warning: {warning}", err=True)
+
+
+def _target(
+    scenario: Scenario,
+    text: str | None,
+    replications: int | None,
+    max_replications: int | None,
+) -> TargetCI | None:
+    """The parsed ``--target-ci``, checked against the scenario's metrics (exit 2 if bad)."""
+    if text is None:
+        if max_replications is not None:
+            _fail(["--max-replications: only with --target-ci"])
+        return None
+    try:
+        target = TargetCI.parse(text)
+        check_metric(scenario, target.metric)
+    except ValueError as exc:
+        _fail([f"--target-ci: {exc}"])
+    start = max(2, replications if replications is not None else scenario.replications)
+    cap = max_replications or DEFAULT_MAX_REPLICATIONS
+    if cap < start:
+        _fail([f"--max-replications {cap}: below the {start} replications to start from"])
+    return target
+
+
+def _progress(quiet: bool, as_json: bool) -> AbstractContextManager[Monitor | None]:
+    """A progress bar on stderr when it is a terminal, unless --quiet or --json."""
+    from emrsim.report.terminal import ProgressDisplay, progress_wanted
+
+    if progress_wanted(quiet, as_json):
+        return ProgressDisplay()
+    return nullcontext(None)
 
 
 def _interrupted(out_dir: Path | None) -> NoReturn:
@@ -133,29 +196,60 @@ def schema() -> None:
 @click.argument("b", type=click.Path(dir_okay=False))
 @click.option("--seed", type=int, help="Seed for both (default: A's).")
 @click.option("--replications", "-r", type=click.IntRange(min=2), default=10, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
-def compare(a: str, b: str, seed: int | None, replications: int, as_json: bool) -> None:
+@click.option(
+    "--independent",
+    is_flag=True,
+    help=f"Run B with seed + {INDEPENDENT_SEED_OFFSET} instead of A's seeds: unpaired runs, "
+    "Welch intervals (to see what common random numbers save).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def compare(
+    a: str,
+    b: str,
+    seed: int | None,
+    replications: int,
+    independent: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
     """Run A and B with the same seeds (common random numbers); paired differences B - A."""
-    from emrsim.report.compare import paired_comparison
+    from emrsim.report.compare import independent_comparison, paired_comparison
     from emrsim.report.files import dumps
     from emrsim.sweep.replications import simulate
 
     first = _load(a, (), seed)
-    second = _load(b, (), first.seed)
-    doc_a, _ = simulate(first, replications)
-    doc_b, _ = simulate(second, replications)
+    second = _load(b, (), first.seed + (INDEPENDENT_SEED_OFFSET if independent else 0))
+    try:
+        with _progress(quiet, as_json) as monitor:
+            doc_a, _ = simulate(first, replications, monitor=monitor)
+            doc_b, _ = simulate(second, replications, monitor=monitor)
+    except KeyboardInterrupt:
+        _interrupted(None)
+    differences = (independent_comparison if independent else paired_comparison)(
+        doc_a["runs"], doc_b["runs"]
+    )
     document: dict[str, Any] = {
         "a": first.name,
         "b": second.name,
         "seed": first.seed,
+        "seed_a": first.seed,
+        "seed_b": second.seed,
+        "pairing": "independent" if independent else "common_random_numbers",
         "replications": replications,
-        "differences": paired_comparison(doc_a["runs"], doc_b["runs"]),
+        "differences": differences,
+        "warnings": sorted({*doc_a["warnings"], *doc_b["warnings"]}),
     }
     if as_json:
         sys.stdout.write(dumps(document))
         return
+    from emrsim.report.terminal import print_comparison
+
+    print_comparison(document)
     for metric, d in document["differences"].items():
         click.echo(f"{metric}: {d['verdict']}")
+    for warning in document["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @main.command()

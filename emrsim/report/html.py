@@ -96,7 +96,7 @@ def _summary_table(document: dict[str, Any]) -> str:
         cells = [label, fmt(stats["mean"], unit)]
         if several:
             ci = stats.get("ci95")
-            cells.append(f"[{fmt(ci[0])}, {fmt(ci[1])}]" if ci else "-")
+            cells.append(f"[{fmt(ci[0], unit)}, {fmt(ci[1], unit)}]" if ci else "-")
             cells += [fmt(stats.get("p50"), unit), fmt(stats.get("p95"), unit)]
         rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
     rows.append("</tbody></table>")
@@ -159,6 +159,14 @@ def render_report(
         out.append("</ul>")
     out.append("<h2>Summary</h2>")
     out.append(_summary_table(document))
+    target = document.get("target_ci")
+    if target:
+        reached = "reached" if target.get("reached") else "NOT reached (stopped at the cap)"
+        out.append(
+            f'<p class="meta">Target {escape(str(target.get("target")))} for the 95% interval: '
+            f"{escape(reached)} after {escape(str(target.get('replications')))} replications "
+            f"(half-width {escape(fmt(target.get('half_width')))}).</p>"
+        )
     if len(runs) == 1:
         out.append("<h2>Steps</h2>")
         out.append(_steps(runs[0]))

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 FIGSIZE = (8.0, 4.0)
-DPI = 100
+DPI = 150
 GANTT_MAX_JOBS = 200
 ROLES = ("primary", "core", "task")
 MARKETS = ("on_demand", "spot")
@@ -417,7 +417,14 @@ def write_replication_plots(runs: Sequence[dict[str, Any]], directory: Path) -> 
         if not values:
             continue
         fig, ax = plt.subplots(figsize=FIGSIZE)
-        ax.hist(values, bins=min(30, max(5, len(values) // 3)), color=colour, alpha=0.85)
+        ax.hist(
+            values,
+            bins=min(30, max(5, len(values) // 3)),
+            color=colour,
+            alpha=0.85,
+            edgecolor="white",
+            linewidth=0.8,
+        )
         mean = sum(values) / len(values)
         ax.axvline(
             mean,
@@ -427,7 +434,7 @@ def write_replication_plots(runs: Sequence[dict[str, Any]], directory: Path) -> 
             label=f"mean {mean:,.4f} {unit}" if unit == "USD" else f"mean {mean:,.1f} s",
         )
         ax.set_title(f"{title} across {len(values)} replications")
-        ax.set_xlabel(f"{field} ({unit})")
+        ax.set_xlabel(f"{title.lower()} ({unit})")
         ax.set_ylabel("runs")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(True, alpha=0.3)

@@ -1,4 +1,9 @@
-"""Replications of one scenario, each with its own child SeedSequence, and their document."""
+"""Replications of one scenario, each with its own child SeedSequence, and their document.
+
+Replication ``i`` always uses the ``i``-th child seed of the scenario's seed, so the first R
+runs of any call are the runs of a plain ``-r R`` call, with or without a target interval
+(:mod:`emrsim.sweep.target`) that adds replications one at a time.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,39 @@ from pathlib import Path
 from typing import Any
 
 from emrsim.engine import Simulation
+from emrsim.events import SAMPLE
 from emrsim.report.aggregate import aggregate
 from emrsim.report.files import dumps, write_atomic, write_run_files
 from emrsim.result import RunResult
 from emrsim.scenario.models import Scenario
+from emrsim.sweep.target import DEFAULT_MAX_REPLICATIONS, TargetCI, TargetStatus, check_metric
+
+
+class Monitor:
+    """What a progress display hears while replications run. Every method does nothing here;
+    :class:`emrsim.report.terminal.ProgressDisplay` draws a progress bar from them.
+
+    With ``clock_period_s`` set, :meth:`clock` is called every that many simulated seconds of
+    each run, from a background timer on the run's clock: it reads the simulation and changes
+    nothing, so the results are the same with or without it.
+    """
+
+    clock_period_s: float | None = None
+
+    def begin(self, name: str, planned: int, cap: int) -> None:
+        """Replications of scenario ``name`` start: ``planned`` runs, at most ``cap``."""
+
+    def run_started(self, index: int) -> None:
+        """Replication ``index`` starts."""
+
+    def clock(self, time_s: float, jobs_done: int, jobs_submitted: int) -> None:
+        """The current run reached ``time_s`` simulated seconds."""
+
+    def run_finished(self, index: int, status: TargetStatus | None) -> None:
+        """Replication ``index`` ended; ``status`` is the target's interval so far, if any."""
+
+    def end(self) -> None:
+        """The replications of this scenario are done."""
 
 
 def run_dir(out: Path, replication: int, replications: int) -> Path:
@@ -19,40 +53,102 @@ def run_dir(out: Path, replication: int, replications: int) -> Path:
     return out if replications == 1 else out / f"run-{replication}"
 
 
+def run_one(
+    scenario: Scenario,
+    replication: int,
+    events_path: Path | None = None,
+    monitor: Monitor | None = None,
+) -> RunResult:
+    """One replication, with ``monitor``'s clock ticks if it asks for them."""
+    sim = Simulation(scenario, replication, events_path)
+    period = monitor.clock_period_s if monitor is not None else None
+    if monitor is not None and period is not None:
+        _tick(sim, monitor, period)
+    return sim.run()
+
+
+def _tick(sim: Simulation, monitor: Monitor, period: float) -> None:
+    """Tell ``monitor`` the time every ``period`` simulated seconds, as a background timer:
+    it never keeps a finished run alive and stops once nothing else is scheduled."""
+
+    def tick() -> None:
+        monitor.clock(sim.env.now, len(sim.apps) - len(sim.rm.apps), len(sim.apps))
+        if sim.env.peek() != float("inf"):
+            sim.background.call(period, tick, SAMPLE)
+
+    sim.background.call(period, tick, SAMPLE)
+
+
 def simulate(
     scenario: Scenario,
     replications: int | None = None,
     out: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    target_ci: TargetCI | str | None = None,
+    max_replications: int = DEFAULT_MAX_REPLICATIONS,
+    monitor: Monitor | None = None,
 ) -> tuple[dict[str, Any], list[RunResult]]:
-    """Run every replication; return the contract's JSON document and the run results."""
+    """Run every replication; return the contract's JSON document and the run results.
+
+    ``replications`` defaults to the scenario's. With ``target_ci`` (a :class:`TargetCI` or its
+    text, ``makespan_s=5%``), replications start from that number (at least 2) and are added
+    one at a time until the metric's 95% half-width is at most the target, or
+    ``max_replications`` have run; the document's ``target_ci`` block says which. A bad target
+    raises ValueError. ``progress(done, total)`` is called after each replication.
+    """
     from emrsim import __version__
 
     count = replications if replications is not None else scenario.replications
+    target = TargetCI.parse(target_ci) if isinstance(target_ci, str) else target_ci
+    cap = count
+    if target is not None:
+        check_metric(scenario, target.metric)
+        count = max(count, 2)
+        if max_replications < count:
+            raise ValueError(
+                f"max_replications ({max_replications}) is below the {count} replications "
+                "to start from"
+            )
+        cap = max_replications
+    monitor = monitor or Monitor()
+    monitor.begin(scenario.name, count, cap)
     results: list[RunResult] = []
     run_plots: list[list[Path]] = []
-    for i in range(count):
-        events: Path | None = None
-        if out is not None:
-            directory = run_dir(out, i, count)
-            directory.mkdir(parents=True, exist_ok=True)
-            events = directory / ".events.jsonl.tmp"
-        result = Simulation(scenario, i, events).run()
-        if out is not None and events is not None:
-            write_run_files(result, events.parent)
-            os.replace(events, events.parent / "events.jsonl")
-            from emrsim.report.plots import write_run_plots
+    status: TargetStatus | None = None
+    try:
+        while len(results) < count or (
+            status is not None and not status.reached and len(results) < cap
+        ):
+            i = len(results)
+            monitor.run_started(i)
+            events: Path | None = None
+            if out is not None:
+                directory = run_dir(out, i, cap)
+                directory.mkdir(parents=True, exist_ok=True)
+                events = directory / ".events.jsonl.tmp"
+            result = run_one(scenario, i, events, monitor)
+            if out is not None and events is not None:
+                write_run_files(result, events.parent)
+                os.replace(events, events.parent / "events.jsonl")
+                from emrsim.report.plots import write_run_plots
 
-            run_plots.append(write_run_plots(result, events.parent))
-        results.append(result)
-        if progress is not None:
-            progress(i + 1, count)
+                run_plots.append(write_run_plots(result, events.parent))
+            results.append(result)
+            if target is not None:
+                status = target.status([r.summary for r in results], cap)
+            monitor.run_finished(i, status)
+            if progress is not None:
+                progress(i + 1, count if target is None else cap)
+    finally:
+        monitor.end()
     runs = [r.summary for r in results]
-    document = {
+    document: dict[str, Any] = {
         "scenario": scenario.name,
         "emrsim_version": __version__,
         "seed": scenario.seed,
-        "replications": count,
+        "replications": len(results),
+        **({"target_ci": status.as_json()} if status is not None else {}),
         "runs": runs,
         "aggregate": aggregate(runs),
         "warnings": sorted({w for r in results for w in r.warnings}),
@@ -63,6 +159,6 @@ def simulate(
         from emrsim.report.html import write_report
         from emrsim.report.plots import write_replication_plots
 
-        aggregate_plots = write_replication_plots(runs, out) if count > 1 else []
+        aggregate_plots = write_replication_plots(runs, out) if len(results) > 1 else []
         write_report(document, results, out, run_plots, aggregate_plots)
     return document, results
