@@ -43,6 +43,7 @@ from emrsim.workload.distributions import sample
 from emrsim.workload.jobs import JobFactory
 from emrsim.workload.steps import StepRun, StepRunner
 from emrsim.workload.streams import StreamRun
+from emrsim.workload.traces import TraceJob, TraceRun, trace_runs
 from emrsim.yarn.apps import Application, StageRun
 from emrsim.yarn.nodes import NodeManager
 from emrsim.yarn.queues import build_queues, leaf_names
@@ -160,6 +161,8 @@ class Simulation:
             )
             for i, spec in enumerate(s.workload.streams)
         ]
+        self.trace_runs = trace_runs(env, s, self.streams, self._submit_trace, self._work_changed)
+        self.arrivals: list[StreamRun | TraceRun] = [*self.stream_runs, *self.trace_runs]
 
     # ---------------------------------------------------------------------------- run
     def run(self, observer: Callable[[Simulation], None] | None = None) -> RunResult:
@@ -316,8 +319,8 @@ class Simulation:
             self.rm.total_memory.integral_at(now),
         )
         self.steps.start()
-        for stream in self.stream_runs:
-            stream.start()
+        for source in self.arrivals:
+            source.start()
         self._work_changed()
 
     def _work_changed(self) -> None:
@@ -325,9 +328,7 @@ class Simulation:
         if self.ready_s is None or self.state in ENDING:
             return
         self._set_state("RUNNING" if self.steps.running else "WAITING", "")
-        work_left = (
-            self.steps.active or self.rm.apps or not all(s.exhausted for s in self.stream_runs)
-        )
+        work_left = self.steps.active or self.rm.apps or not all(s.exhausted for s in self.arrivals)
         if not work_left and not self.scenario.cluster.keep_alive:
             self._terminate("ALL_STEPS_COMPLETED", "steps completed", errors=False)
             return
@@ -361,8 +362,8 @@ class Simulation:
         env = self.env
         self._set_state("TERMINATING", code)
         self.recorder.event(env.now, "cluster_terminating", reason=code, detail=why)
-        for stream in self.stream_runs:
-            stream.stop()
+        for source in self.arrivals:
+            source.stop()
         self.steps.cancel_pending()
         self.steps.interrupt_running(why)
         for app in sorted(self.rm.apps.values(), key=lambda a: a.id):
@@ -402,6 +403,12 @@ class Simulation:
         app = self.jobs.make(
             spec.job, ("streams", index), name, queue, lambda a: self._app_ended(a, None)
         )
+        self.apps.append(app)
+        self.rm.submit(app)
+        self._check_idle()
+
+    def _submit_trace(self, index: int, job: TraceJob) -> None:
+        app = self.jobs.make_trace(job, index, lambda a: self._app_ended(a, None))
         self.apps.append(app)
         self.rm.submit(app)
         self._check_idle()

@@ -15,7 +15,9 @@ from cli_support import run_cli
 ROOT = Path(__file__).resolve().parents[1]
 QUICKSTART = "scenarios/quickstart.yaml"
 
+# The contract's columns, then emrsim's own additions.
 JOB_COLUMNS = ["job_id", "name", "queue", "submit_s", "start_s", "end_s", "state", "containers"]
+JOB_EXTRA_COLUMNS = ["source", "reason"]
 NODE_COLUMNS = [
     "instance_id",
     "instance_type",
@@ -185,7 +187,7 @@ def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 def _check_run_files(directory: Path, run: dict[str, Any]) -> None:
     columns, jobs = _rows(directory / "jobs.csv")
-    assert columns == JOB_COLUMNS
+    assert columns == JOB_COLUMNS + JOB_EXTRA_COLUMNS
     assert len(jobs) == run["jobs"]["submitted"]
     assert {j["state"] for j in jobs} == {"COMPLETED"}
 

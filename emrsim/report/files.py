@@ -17,7 +17,20 @@ from typing import Any
 from emrsim.recorder import METRIC_NAMES
 from emrsim.result import RunResult
 
-JOB_COLUMNS = ("job_id", "name", "queue", "submit_s", "start_s", "end_s", "state", "containers")
+JOB_COLUMNS = (
+    "job_id",
+    "name",
+    "queue",
+    "submit_s",
+    "start_s",
+    "end_s",
+    "state",
+    "containers",
+    "source",
+    "reason",
+)
+"""jobs.csv: the contract's columns, then where the job came from (``steps.0``, ``streams.1``,
+``traces.0``) and why it ended as it did (empty when it completed)."""
 NODE_COLUMNS = (
     "instance_id",
     "instance_type",
@@ -71,10 +84,7 @@ def write_run_files(result: RunResult, directory: Path) -> None:
     _csv(
         directory / "jobs.csv",
         JOB_COLUMNS,
-        (
-            (j.job_id, j.name, j.queue, j.submit_s, j.start_s, j.end_s, j.state, j.containers)
-            for j in result.jobs
-        ),
+        (tuple(getattr(j, c) for c in JOB_COLUMNS) for j in result.jobs),
     )
     _csv(
         directory / "nodes.csv",

@@ -8,14 +8,19 @@ spot market, prices, container fits, HDFS, faults) are in :mod:`emrsim.scenario.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from emrsim.nodes.plan import group_name
 from emrsim.scenario import checks_cluster as cluster
 from emrsim.scenario.checks_scaling import scaling_problems
-from emrsim.scenario.models import Job, Scenario
+from emrsim.scenario.models import Job, Scenario, Step, Stream, Trace
 from emrsim.scenario.source import Path, Problem
 from emrsim.scenario.values import ActionOnFailure, Constant
+
+if TYPE_CHECKING:
+    from emrsim.nodes.catalogue import InstanceType
+    from emrsim.nodes.plan import CapacityTarget
 
 __all__ = ["NOT_YET", "check_scenario", "group_name", "job_queue", "queue_names"]
 
@@ -44,13 +49,18 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
     problems += cluster.fleet_problems(scenario)
     queue_problems = _queues(scenario)
     problems += queue_problems
+    trace_problems: list[Problem] = []
     if not queue_problems:
         problems += _workload(scenario)
+        trace_problems = list(_traces(scenario))
+        problems += trace_problems
     if types_ok:
         types, targets = cluster.targets_of(scenario)
         problems += cluster.spot_problems(scenario, targets)
         problems += cluster.price_problems(scenario, targets)
         problems += cluster.fit_problems(scenario, types, targets, list(_jobs(scenario)))
+        if not queue_problems and not trace_problems:
+            problems += _trace_fits(scenario, types, targets)
         problems += cluster.hdfs_problems(scenario, targets)
         problems += cluster.fault_problems(scenario, targets)
     problems += scaling_problems(scenario)
@@ -68,8 +78,6 @@ def _unsupported(s: Scenario) -> Iterator[Problem]:
             "was not imported: load the scenario with load_scenario or scenario_from_data, "
             "which read the XML file",
         )
-    for i, trace in enumerate(s.workload.traces):
-        yield Problem(("workload", "traces", i), f"{trace.format} trace replay: {NOT_YET}")
     for where, job in _jobs(s):
         if job.type == "spark":
             yield from _spark_job(where, job)
@@ -121,6 +129,52 @@ def _jobs(s: Scenario) -> Iterator[tuple[Path, Job]]:
         yield ("workload", "steps", i, "job"), step.job
     for i, stream in enumerate(s.workload.streams):
         yield ("workload", "streams", i, "job"), stream.job
+    for i, trace in enumerate(s.workload.traces):
+        if trace.job is not None and trace.format == "arrivals_csv":
+            yield ("workload", "traces", i, "job"), trace.job
+
+
+def _traces(s: Scenario) -> Iterator[Problem]:
+    """Each trace: its options, its file (read and checked now: a missing file or a
+    malformed row is an error of the scenario), the queues it names."""
+    from emrsim.workload.traces import trace_problems
+
+    names = queue_names(s)
+    for i, trace in enumerate(s.workload.traces):
+        yield from trace_problems(trace, i, names, s.hdfs.preload_gb)
+
+
+def _trace_fits(
+    s: Scenario, types: Mapping[str, InstanceType], targets: Sequence[CapacityTarget]
+) -> Iterator[Problem]:
+    """The containers of trace jobs fit a node: the default MapReduce sizes (map, reduce and
+    AM of the core type) and the sizes a trace file asks for (syn)."""
+    from emrsim.workload.traces import parse
+    from emrsim.workload.traces.build import shown
+
+    one_task = {"tasks": 1, "duration": 1}
+    default = Job.model_validate(
+        {"stages": [{"name": "map", **one_task}, {"name": "reduce", **one_task}]}
+    )
+    for i, trace in enumerate(s.workload.traces):
+        where: Path = ("workload", "traces", i)
+        if trace.format == "arrivals_csv":
+            continue  # its job is checked with the scenario's jobs
+        jobs: list[tuple[Path, Job]] = [(where, default)]
+        labels = {0: "default MapReduce containers"}
+        for k, use in enumerate(parse(trace).containers, start=1):
+            container = {"memory_mb": use.memory_mb, "vcores": use.vcores}
+            stage = {"name": "task", **one_task, "container": container}
+            job = Job.model_validate({"type": "container", "am": "none", "stages": [stage]})
+            jobs.append(((*where, k), job))
+            labels[k] = f"{shown(trace.path)}: {use.where}"
+        seen = set()
+        for problem in cluster.fit_problems(s, types, targets, jobs):
+            part = problem.path[3] if len(problem.path) > 3 else 0
+            message = f"{labels[part if isinstance(part, int) else 0]}: {problem.message}"
+            if message not in seen:
+                seen.add(message)
+                yield Problem(where, message)
 
 
 def queue_names(s: Scenario) -> list[str]:
@@ -190,8 +244,16 @@ def _workload(s: Scenario) -> Iterator[Problem]:
 def job_queue(s: Scenario, where: Path) -> str:
     """The queue a job at ``where`` (a step's or stream's job) is submitted to."""
     kind, index = str(where[1]), int(where[2])
-    source = s.workload.steps[index] if kind == "steps" else s.workload.streams[index]
-    return source.job.queue or source.queue or "default"
+    source: Step | Stream | Trace
+    if kind == "steps":
+        source = s.workload.steps[index]
+    elif kind == "streams":
+        source = s.workload.streams[index]
+    else:
+        source = s.workload.traces[index]
+    job = source.job
+    assert job is not None  # only traces with a job are checked as jobs
+    return job.queue or source.queue or "default"
 
 
 def _unknown_queue(name: str, names: list[str]) -> str:

@@ -45,8 +45,8 @@ def scenario_from_text(
     check: bool = True,
     base_dir: str | FsPath | None = None,
 ) -> Scenario:
-    """Like :func:`load_scenario`, from YAML text; ``yarn.from_xml`` is relative to
-    ``base_dir`` (default: the current directory)."""
+    """Like :func:`load_scenario`, from YAML text; ``yarn.from_xml`` and trace paths are
+    relative to ``base_dir`` (default: the current directory)."""
     data, sources = parse_yaml(text, source)
     data = apply_overrides(data, overrides, source, sources)
     return scenario_from_data(data, source, sources, check=check, base_dir=base_dir)
@@ -69,6 +69,9 @@ def scenario_from_data(
     if not isinstance(data, dict):
         raise ScenarioError(source, [Problem((), "a scenario must be a mapping of keys")], sources)
     data, imported = _import_xml(data, source, sources, base_dir)
+    from emrsim.workload.traces.common import scenario_relative
+
+    data = scenario_relative(data, base_dir)  # workload.traces[].path, as yarn.from_xml
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

@@ -675,12 +675,92 @@ class Stream(Frozen):
     job: Job
 
 
-class Trace(Frozen):
-    """A workload trace to replay."""
+TRACE_FORMATS = ("swim", "rumen", "sls", "syn", "arrivals_csv")
+"""The trace formats emrsim reads (see :mod:`emrsim.workload.traces`)."""
 
-    format: Literal["swim", "rumen", "sls", "arrivals_csv"]
-    path: str
+
+class Trace(Frozen):
+    """A workload trace to replay: a file of jobs (or of arrival times) submitted on its own clock.
+
+    Common keys:
+
+    - ``format``: ``swim`` (SWIM's Facebook days, tab-separated), ``rumen`` (Hadoop Rumen job
+      histories), ``sls`` (Hadoop SLS JSON, also its ``dag`` AM), ``syn`` (the SLS synthetic
+      generator's JSON) or ``arrivals_csv`` (arrival timestamps from a CSV column).
+    - ``path``: the file. A relative path is resolved against the scenario file's directory;
+      ``emrsim:traces/...`` names a file shipped inside emrsim (``emrsim/data/traces/``).
+    - ``queue``: every job's queue; default: the queue the file names for the job (rumen,
+      sls, syn), else ``default`` (swim, and arrivals_csv's ``job.queue`` first).
+    - ``name``: prefix of the jobs' names where the file has none (arrivals_csv); default the
+      file's name without extension.
+    - ``start``: offset from cluster ready of the trace's first job (default 0). Every job keeps
+      its distance from the first: it is submitted ``start + time_scale * (t - t_first)`` after
+      the cluster is ready.
+    - ``limit``: replay only the first N jobs (default: all): in the file's order (an SLS
+      ``job.count`` makes that many jobs), for ``syn`` the first N drawn by submit time.
+    - ``time_scale``: multiply the trace's times (default 1; 0.5 replays twice as fast).
+
+    ``swim`` options (task durations are bytes over a per-task throughput):
+
+    - ``task_mb_per_s`` (default 20): MB (2^20 bytes) one task reads plus writes per second.
+      A model default: the TeraGen maps of the shipped Rumen history wrote 416.7 MB in a
+      median 19.3 s (21.6 MB/s); Scout's Hadoop terasort and wordcount runs on EC2 c4/m4/r4
+      average 9-10 MB/s per vCPU of whole-job bytes, waits and waves included (a lower bound).
+    - ``task_overhead_s`` (default 0): seconds added to every task (e.g. JVM start-up).
+    - ``reduce_mb_per_task`` (default ``hdfs.block_size_mb``): shuffle MB per reduce task;
+      SWIM's README: "roughly the same as HDFS block size".
+    - ``scale_to_nodes`` (default: no scaling) and ``original_nodes`` (default 600, FB-2009's
+      cluster; FB-2010 had 3000): every size is multiplied by scale_to_nodes / original_nodes,
+      as SWIM's GenerateReplayScript does.
+    - ``hdfs`` (default false): when true, maps read the job's input from HDFS (so
+      ``hdfs.preload_gb`` must hold the largest input) and the job writes its output there;
+      false because SWIM's replay deletes each output when its job ends and emrsim's HDFS keeps
+      every output.
+
+    ``arrivals_csv`` options: ``column`` (header name or 0-based index; default
+    ``timestamp``), ``unit`` (``us``, ``ms`` or ``s``; default ``s``), ``drop_zero`` (default
+    true: rows at time 0 are jobs that existed before a Google trace began) and ``job`` (the
+    job each arrival submits, as a stream's; required).
+    """
+
+    format: Literal["swim", "rumen", "sls", "syn", "arrivals_csv"]
+    path: Annotated[str, Field(min_length=1)]
     queue: str | None = None
+    name: Annotated[str, Field(pattern=_NAME)] | None = None
+    start: Seconds = 0.0
+    limit: int | None = Field(default=None, ge=1)
+    time_scale: float = Field(default=1.0, ge=0)
+    # swim
+    task_mb_per_s: float = Field(default=20.0, gt=0)
+    task_overhead_s: Seconds = 0.0
+    reduce_mb_per_task: float | None = Field(default=None, gt=0)
+    scale_to_nodes: int | None = Field(default=None, ge=1)
+    original_nodes: int = Field(default=600, ge=1)
+    hdfs: bool = False
+    # arrivals_csv
+    column: str | Annotated[int, Field(ge=0)] = "timestamp"
+    unit: Literal["us", "ms", "s"] = "s"
+    drop_zero: bool = True
+    job: Job | None = None
+
+
+TRACE_OPTIONS: dict[str, frozenset[str]] = {
+    "swim": frozenset(
+        {
+            "task_mb_per_s",
+            "task_overhead_s",
+            "reduce_mb_per_task",
+            "scale_to_nodes",
+            "original_nodes",
+            "hdfs",
+        }
+    ),
+    "rumen": frozenset(),
+    "sls": frozenset(),
+    "syn": frozenset(),
+    "arrivals_csv": frozenset({"column", "unit", "drop_zero", "job"}),
+}
+"""The keys of :class:`Trace` that only one format takes; the others take all the rest."""
 
 
 class Workload(Frozen):

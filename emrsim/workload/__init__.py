@@ -1,1 +1,1 @@
-"""Workloads: distributions, jobs, EMR steps and open streams of arrivals."""
+"""Workloads: distributions, jobs, EMR steps, open streams of arrivals and trace replay."""

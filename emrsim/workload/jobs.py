@@ -17,12 +17,18 @@ from emrsim.nodes.catalogue import InstanceType
 from emrsim.random import RunStreams
 from emrsim.scenario.models import Job, Scenario, stage_dependencies
 from emrsim.workload.distributions import sample
+from emrsim.workload.traces.common import TraceJob
 from emrsim.yarn.apps import Application, StageRun
-from emrsim.yarn.sizing import am_request, normalise, stage_request
+from emrsim.yarn.sizing import am_request, core_type, normalise, stage_request
 from emrsim.yarn.spark import ExecutorSpec
 
 DEFAULT_USER = "hadoop"
 """EMR runs steps as the hadoop user."""
+
+TRACE_SLOWSTART: float = Job.model_fields["reduce_slowstart"].default
+"""A trace job's mapreduce.job.reduce.slowstart.completedmaps: a job's default (0.05)."""
+TRACE_MAX_ATTEMPTS: int = Job.model_fields["max_task_attempts"].default
+"""A trace job's maximum attempts per task: a job's default (4)."""
 
 
 class JobFactory:
@@ -36,6 +42,7 @@ class JobFactory:
         self.streams = streams
         self._ids = itertools.count(1)
         self._rngs: dict[tuple[str, str, int], np.random.Generator] = {}
+        self._defaults: tuple[tuple[int, int], tuple[int, int], tuple[int, int]] | None = None
 
     def _rng(self, subsystem: str, kind: str, index: int) -> np.random.Generator:
         key = (subsystem, kind, index)
@@ -73,16 +80,7 @@ class JobFactory:
             if spec.task_failure_probability > 0:
                 run.fail_draws = failures_rng.random(spec.tasks * job.max_task_attempts).tolist()
             runs.append(run)
-        by_name = {r.name: r for r in runs}
-        for k, run in enumerate(runs):
-            deps = stage_dependencies(job.stages, k)
-            run.deps_left = len(deps)
-            for dep in deps:
-                by_name[dep].children.append(run)
-                run.parents.append(by_name[dep])
-            if deps and job.type == "mapreduce":
-                run.slow_start = job.reduce_slowstart
-            run.pending.extend(range(run.tasks))  # requested once the stage is released
+        _wire(runs, [stage_dependencies(job.stages, k) for k in range(len(runs))], job)
         app_id = next(self._ids)
         return Application(
             app_id,
@@ -97,6 +95,65 @@ class JobFactory:
             on_end,
             self._executors(job),
         )
+
+    def make_trace(
+        self, job: TraceJob, index: int, on_end: Callable[[Application], None] | None
+    ) -> Application:
+        """A new application for a job of trace ``index``: its recorded (or derived) task
+        durations, the core type's MapReduce container defaults where the trace gives none."""
+        if job.spec is not None:
+            return self.make(job.spec, ("traces", index), job.name, job.queue, on_end)
+        defaults = self._trace_defaults()
+        runs = []
+        for k, stage in enumerate(job.stages):
+            if stage.memory_mb is not None:
+                memory_mb, vcores = normalise(stage.memory_mb, stage.vcores or 1, self.scenario)
+            else:
+                reduce = stage.name.lower().startswith("reduce")
+                memory_mb, vcores = defaults[1] if reduce else defaults[0]
+            runs.append(
+                StageRun(
+                    k,
+                    stage.name,
+                    memory_mb,
+                    vcores,
+                    list(stage.durations),
+                    0.0,
+                    stage.output_gb,
+                    stage.input_gb,
+                )
+            )
+        deps = [
+            list(s.depends_on)
+            if s.depends_on is not None
+            else ([job.stages[k - 1].name] if k else [])
+            for k, s in enumerate(job.stages)
+        ]
+        _wire(runs, deps, job.job_type, TRACE_SLOWSTART)
+        return Application(
+            next(self._ids),
+            job.name,
+            job.queue,
+            job.user or DEFAULT_USER,
+            job.job_type,
+            defaults[2],
+            runs,
+            TRACE_MAX_ATTEMPTS,
+            f"traces.{index}",
+            on_end,
+            None,
+        )
+
+    def _trace_defaults(self) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+        """(map, reduce, AM) container sizes of the core type, computed once."""
+        if self._defaults is None:
+            core = core_type(self.scenario, self.types)
+            self._defaults = (
+                normalise(core.map_memory_mb, 1, self.scenario),
+                normalise(core.reduce_memory_mb, 1, self.scenario),
+                normalise(core.am_memory_mb, 1, self.scenario),
+            )
+        return self._defaults
 
     def _executors(self, job: Job) -> ExecutorSpec | None:
         """The executors of a Spark job (None for other jobs)."""
@@ -120,3 +177,26 @@ class JobFactory:
             dynamic.scheduler_backlog_timeout,
             dynamic.sustained_scheduler_backlog_timeout,
         )
+
+
+def _wire(
+    runs: list[StageRun],
+    deps: list[list[str]],
+    job: Job | str,
+    slowstart: float | None = None,
+) -> None:
+    """Link each stage to the stages it waits for; a mapreduce job's dependent stages start
+    early (MapReduce slow-start). Every task is pending, requested once its stage is released."""
+    job_type = job if isinstance(job, str) else job.type
+    if slowstart is None:
+        assert isinstance(job, Job)
+        slowstart = job.reduce_slowstart
+    by_name = {r.name: r for r in runs}
+    for run, names in zip(runs, deps, strict=True):
+        run.deps_left = len(names)
+        for dep in names:
+            by_name[dep].children.append(run)
+            run.parents.append(by_name[dep])
+        if names and job_type == "mapreduce":
+            run.slow_start = slowstart
+        run.pending.extend(range(run.tasks))  # requested once the stage is released
