@@ -268,3 +268,8 @@ def sweep(file: str, **_: Any) -> None:
             "with `emrsim run --set key.path=value`"
         ]
     )
+
+
+from emrsim.plan_cli import plan  # noqa: E402
+
+main.add_command(plan)
