@@ -273,3 +273,7 @@ def sweep(file: str, **_: Any) -> None:
 from emrsim.plan_cli import plan  # noqa: E402
 
 main.add_command(plan)
+
+from emrsim.import_cli import import_command  # noqa: E402
+
+main.add_command(import_command, name="import")
