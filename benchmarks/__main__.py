@@ -1,4 +1,4 @@
-"""``python -m benchmarks [NAME ...]``: run the benchmarks (all, or those named: mmc, hdfs),
+"""``python -m benchmarks [NAME ...]``: run the benchmarks (all, or those named: mmc, hdfs, sweep),
 print each figure against its target, and append the results, with the machine and date, to
 benchmarks/results.jsonl."""
 
@@ -13,19 +13,30 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import hdfs, mmc
+from benchmarks import hdfs, mmc, sweep
 
 RESULTS = Path(__file__).with_name("results.jsonl")
 
 BENCHMARKS: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "mmc": lambda: [mmc.run()],
     "hdfs": hdfs.run,
+    "sweep": sweep.run,
 }
 """Each name runs one module's figures."""
 
 
 def describe(result: dict[str, Any]) -> str:
     """One line: the figure, its target and whether it meets it."""
+    if "speedup_2_over_1" in result:
+        flag = "ok" if result["speedup_2_over_1"] >= result["target_speedup"] else "BELOW TARGET"
+        return (
+            f"{result['benchmark']}: {result['runs']} runs of {result['scenario']}: serial "
+            f"{result['serial_runs_per_s']:.2f} runs/s, 1 worker "
+            f"{result['local_1_runs_per_s']:.2f} runs/s, 2 workers "
+            f"{result['local_2_runs_per_s']:.2f} runs/s; speedup "
+            f"{result['speedup_2_over_1']:.2f}x (target >= {result['target_speedup']:g}) {flag}; "
+            f"Dask overhead {result['dask_overhead_per_run_ms']:.1f} ms per run"
+        )
     if "ratio" in result:
         flag = "ok" if result["ratio"] <= result["target_ratio"] else "ABOVE TARGET"
         return (

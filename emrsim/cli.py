@@ -254,20 +254,250 @@ def compare(
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--grid", multiple=True)
-@click.option("--replications", "-r", type=int)
-@click.option("--workers", type=int)
-@click.option("--dask")
-@click.option("--out")
-@click.option("--json", "as_json", is_flag=True)
-def sweep(file: str, **_: Any) -> None:
-    """A grid of variants of FILE (not supported yet in this version)."""
-    _fail(
-        [
-            f"{file}: sweep is not supported yet in this version of emrsim; run the variants "
-            "with `emrsim run --set key.path=value`"
-        ]
+@click.option(
+    "--grid",
+    "grids",
+    multiple=True,
+    metavar="KEY.PATH=V1,V2,...",
+    help="Sweep one key over these values (each read as YAML; commas inside [..], {..} or "
+    "quotes do not split); repeatable: the points are the cartesian product.",
+)
+@click.option(
+    "--zip",
+    "zips",
+    multiple=True,
+    metavar="KEY.PATH=V1,V2,...",
+    help="Paired lists: every --zip key takes its i-th value together (same lengths); the pairs "
+    "form one more axis of the product.",
+)
+@click.option(
+    "--replications", "-r", type=click.IntRange(min=1), help="Runs per point (default: the file's)."
+)
+@click.option("--seed", type=int, help="Override the scenario's seed (a swept seed wins).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Local worker processes (default: all cores; 1 runs in this process).",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="ADDRESS",
+    help="Send the runs to a running Dask scheduler, e.g. tcp://10.0.0.5:8786.",
+)
+@click.option("--out", type=click.Path(file_okay=False), help="Write result files here.")
+@click.option(
+    "--resume",
+    type=click.Path(file_okay=False),
+    help="Continue the sweep started in this directory (runs only what is missing).",
+)
+@click.option("--force", is_flag=True, help="Allow --out to write into a non-empty directory.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY.PATH=VALUE",
+    help="Override one key of the file for every point (value read as YAML); repeatable.",
+)
+def sweep(
+    file: str,
+    grids: tuple[str, ...],
+    zips: tuple[str, ...],
+    replications: int | None,
+    seed: int | None,
+    workers: int | None,
+    dask_address: str | None,
+    out: str | None,
+    resume: str | None,
+    force: bool,
+    as_json: bool,
+    quiet: bool,
+    overrides: tuple[str, ...],
+) -> None:
+    """Run FILE at every point of a grid of overrides, R replications each.
+
+    Run (point p, replication i) uses replication i's seed of the scenario's seed, as
+    `emrsim run --set ... -r R` would: common random numbers across points. Serial, local
+    processes and Dask give byte-identical JSON.
+    """
+    from emrsim.report.files import dumps
+    from emrsim.sweep.grid import Grid, GridError, SweepSpec
+    from emrsim.sweep.outputs import SweepError, run_sweep
+    from emrsim.sweep.runner import RunFailed
+
+    if dask_address is not None and workers is not None:
+        _fail(["--workers: not with --dask (the Dask cluster has its own workers)"])
+    if out is not None and resume is not None:
+        _fail(["--resume DIR: writes to DIR; do not give --out too"])
+    try:
+        grid = Grid.parse(grids, zips)
+    except GridError as exc:
+        _fail([str(exc)])
+    pre = (f"seed={seed}",) if seed is not None else ()
+    base = _load(file, (*pre, *overrides))
+    try:
+        spec = SweepSpec.from_file(
+            file,
+            grid,
+            replications if replications is not None else base.replications,
+            (*pre, *overrides),
+        )
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail([f"{file}: cannot read the file: {exc}"])
+    out_dir: Path | None = None
+    if resume is not None:
+        out_dir = Path(resume)
+        if not out_dir.is_dir():
+            _fail([f"--resume {resume}: no such directory"])
+    elif out is not None:
+        path = Path(out)
+        if path.exists() and not path.is_dir():
+            _fail([f"--out {out}: exists and is not a directory"])
+        if path.is_dir() and any(path.iterdir()) and not force:
+            _fail(
+                [
+                    f"--out {out}: directory is not empty (use --force to overwrite its files, "
+                    "or --resume to continue a sweep)"
+                ]
+            )
+        out_dir = path
+    display = _sweep_progress(quiet, as_json, base.name)
+    try:
+        with display:
+            document = run_sweep(
+                spec,
+                out=out_dir,
+                resume=resume is not None,
+                workers=workers,
+                dask_address=dask_address,
+                progress=display.update,
+            )
+    except SweepError as exc:
+        _fail(exc.lines)
+    except RunFailed as exc:
+        click.echo(f"error: a run failed: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        if out_dir is not None:
+            for tmp in out_dir.glob(".*.tmp*"):
+                tmp.unlink(missing_ok=True)
+        click.echo(
+            f"interrupted: {display.done} of {display.total} runs done"
+            + (
+                f"; continue with --resume {out_dir} (finished runs are in {out_dir}/runs.jsonl)"
+                if out_dir is not None
+                else ""
+            ),
+            err=True,
+        )
+        sys.exit(130)
+    except OSError as exc:
+        if dask_address is None:
+            raise
+        _fail([f"--dask {dask_address}: cannot reach the scheduler: {exc}"])
+    if as_json:
+        sys.stdout.write(dumps(document))
+        return
+    _print_sweep(document, out_dir)
+
+
+class _SweepProgress:
+    """Runs done out of all runs: a rich bar on stderr when wanted, else only counts."""
+
+    def __init__(self, wanted: bool, name: str) -> None:
+        self.done = 0
+        self.total = 0
+        self._progress: Any = None
+        self._task: Any = None
+        self._name = name
+        if wanted:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("runs"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+
+    def __enter__(self) -> _SweepProgress:
+        if self._progress is not None:
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def update(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+        if self._progress is None:
+            return
+        if self._task is None:
+            self._task = self._progress.add_task(f"sweep {self._name}", total=total)
+        self._progress.update(self._task, completed=done, total=total)
+
+
+def _cell(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _sweep_progress(quiet: bool, as_json: bool, name: str) -> _SweepProgress:
+    from emrsim.report.terminal import progress_wanted
+
+    return _SweepProgress(progress_wanted(quiet, as_json), name)
+
+
+def _print_sweep(document: dict[str, Any], out_dir: Path | None) -> None:
+    """One table row per point: the overrides, mean cost and p95 makespan, Pareto mark."""
+    from rich.console import Console
+    from rich.table import Table
+
+    keys = list(document["grid"])
+    table = Table(
+        title=f"{document['scenario']}: {len(document['points'])} points x "
+        f"{document['replications']} replications (seed {document['seed']})"
     )
+    for key in keys:
+        table.add_column(key.rsplit(".", 2)[-1] if key.count(".") > 1 else key)
+    for column in ("cost mean (USD)", "makespan mean (s)", "makespan p95 (s)", "jobs failed", ""):
+        table.add_column(column, justify="right")
+    front = set(document["pareto"])
+
+    def stat(point: dict[str, Any], metric: str, what: str, digits: int) -> str:
+        entry = point["aggregate"].get(metric)
+        return "-" if entry is None else f"{entry[what]:.{digits}f}"
+
+    for i, point in enumerate(document["points"]):
+        table.add_row(
+            *(_cell(point["overrides"][k]) for k in keys),
+            stat(point, "cost_usd.total", "mean", 4),
+            stat(point, "makespan_s", "mean", 1),
+            stat(point, "makespan_s", "p95", 1),
+            stat(point, "jobs.failed", "mean", 2),
+            "pareto" if i in front else "",
+        )
+    Console().print(table)
+    if out_dir is not None:
+        click.echo(f"wrote {out_dir}/summary.json, sweep.csv and plots")
+    for warning in document["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
 
 
 from emrsim.plan_cli import plan  # noqa: E402

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from emrsim.plan_cli import plan
 from emrsim.scenario import load_scenario
 from emrsim.scenario.load import scenario_from_data
-from emrsim.sweep.plan import SLA, Vary, grid, search, split_top_level
+from emrsim.sweep.grid import split_values
+from emrsim.sweep.plan import SLA, Vary, grid, search
 from emrsim.sweep.replications import simulate
 
 TINY = """\
@@ -114,7 +115,7 @@ def test_sla_figures_and_verdicts() -> None:
 
 
 def test_vary_splits_at_top_level_commas_only() -> None:
-    assert split_top_level("1,[a, b],{x: 1, y: 2},'c,d'") == [
+    assert split_values("1,[a, b],{x: 1, y: 2},'c,d'") == [
         "1",
         "[a, b]",
         "{x: 1, y: 2}",

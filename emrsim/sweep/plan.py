@@ -41,6 +41,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from emrsim.sweep.grid import split_values
+
 STATS = ("mean", "min", "p50", "p90", "p95", "p99", "max")
 """Statistics an SLA may take over the replications of one point."""
 
@@ -242,7 +244,7 @@ class Vary:
         key = key.strip()
         if not sep or not key or any(p.strip() == "" for p in key.split(".")):
             raise ValueError(f"{text!r}: expected key.path=v1,v2,...")
-        raw = tuple(part.strip() for part in split_top_level(rest))
+        raw = tuple(part.strip() for part in split_values(rest))
         if not raw or any(r == "" for r in raw):
             raise ValueError(f"{text!r}: give one or more values, separated by commas")
         values = []
@@ -253,31 +255,6 @@ class Vary:
                 what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
                 raise ValueError(f"{text!r}: value {r!r} is not valid YAML: {what}") from None
         return cls(key, raw, tuple(values))
-
-
-def split_top_level(text: str) -> list[str]:
-    """Split ``text`` at commas outside brackets, braces and quotes."""
-    parts: list[str] = []
-    depth = 0
-    quote: str | None = None
-    current: list[str] = []
-    for ch in text:
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "[{":
-            depth += 1
-        elif ch in "]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(ch)
-    parts.append("".join(current))
-    return parts
 
 
 def grid(varies: Sequence[Vary]) -> list[dict[str, Any]]:
