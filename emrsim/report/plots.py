@@ -39,7 +39,7 @@ CAPTIONS = {
     "cluster_size.png": "Instances running over time, stacked by role and market",
     "yarn_memory.png": "YARN memory allocated vs total, and pending containers",
     "queue_memory.png": "YARN memory allocated per leaf queue",
-    "cost.png": "Cumulative cost by role",
+    "cost.png": "Cumulative cost by role and market",
     "jobs_gantt.png": "Jobs: queueing wait and run time",
     "job_times.png": "Distribution of job wait and run times",
     "hdfs.png": "HDFS utilization, under-replicated and missing blocks",
@@ -238,31 +238,31 @@ def plot_cost(result: RunResult, directory: Path) -> Path | None:
     import numpy as np
 
     t_end = _end_time(result)
-    spans: dict[str, list[tuple[float, float, float]]] = {}
+    spans: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
     for node in result.nodes:
         span = _node_interval(node, t_end)
         if span is not None and node.cost_usd > 0:
-            spans.setdefault(node.role, []).append((*span, node.cost_usd))
+            spans.setdefault((node.role, node.market), []).append((*span, node.cost_usd))
     if not spans:
         return None
     points = {t for v in spans.values() for s in v for t in s[:2]}
     grid = np.array(sorted({*np.linspace(0.0, t_end, 400).tolist(), *points}))
-    roles = [r for r in ROLES if r in spans] + sorted(set(spans) - set(ROLES))
+    keys = _ordered(set(spans))
     series = []
-    for role in roles:
+    for key in keys:
         acc = np.zeros(len(grid))
-        for start, end, cost in spans[role]:
+        for start, end, cost in spans[key]:
             if end > start:
                 acc += cost * np.clip((grid - start) / (end - start), 0.0, 1.0)
             else:
                 acc += cost * (grid >= start)
         series.append(acc)
-    fig, ax, scale, _ = _new_figure("Cumulative cost by role", t_end)
+    fig, ax, scale, _ = _new_figure("Cumulative cost by role and market", t_end)
     ax.stackplot(
         grid / scale,
         *series,
-        labels=roles,
-        colors=[_role_colour(r, "on_demand") for r in roles],
+        labels=[f"{role} ({market.replace('_', '-')})" for role, market in keys],
+        colors=[_role_colour(*k) for k in keys],
         alpha=0.85,
     )
     total = float(np.sum(series, axis=0)[-1])
