@@ -1,6 +1,6 @@
-"""``python -m benchmarks [NAME ...]``: run the benchmarks (all, or those named: mmc, hdfs, sweep),
-print each figure against its target, and append the results, with the machine and date, to
-benchmarks/results.jsonl."""
+"""``python -m benchmarks [NAME ...]``: run the benchmarks (all, or those named: mmc, hdfs, sweep,
+scale, growth), print each figure against its target, and append the results, with the machine
+and date, to benchmarks/results.jsonl."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import hdfs, mmc, sweep
+from benchmarks import hdfs, mmc, scale, sweep
 
 RESULTS = Path(__file__).with_name("results.jsonl")
 
@@ -21,12 +21,41 @@ BENCHMARKS: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "mmc": lambda: [mmc.run()],
     "hdfs": hdfs.run,
     "sweep": sweep.run,
+    "scale": lambda: [scale.run_scale()],
+    "growth": lambda: [scale.growth()],
 }
 """Each name runs one module's figures."""
 
 
 def describe(result: dict[str, Any]) -> str:
     """One line: the figure, its target and whether it meets it."""
+    if result["benchmark"] == "scale":
+        fast = result["containers_per_s"] * result["target_wall_s"] >= result["target_containers"]
+        small = result["peak_mb_at_target"] < result["target_memory_mb"]
+        return (
+            f"scale: {result['containers']} containers on {result['nodes']} nodes in "
+            f"{result['wall_s']:.1f} s = {result['containers_per_s']:.0f} containers/s, peak "
+            f"{result['peak_mb']:.0f} MB (trace {result['trace_mb']:.0f} MB on disk); target "
+            f"{result['target_containers']} in < {result['target_wall_s']:g} s and < "
+            f"{result['target_memory_mb']:g} MB: needs {result['speedup_needed']:.2f}x "
+            f"{'ok' if fast else 'BELOW TARGET'}, ~{result['peak_mb_at_target']:.0f} MB at 1M "
+            f"{'ok' if small else 'ABOVE TARGET'}"
+        )
+    if result["benchmark"] == "growth":
+        parts = []
+        for key, label in (
+            ("containers", "2x containers"),
+            ("nodes", "2x nodes"),
+            ("horizon", "week/hour horizon"),
+        ):
+            ratio, target = result[f"{key}_ratio"], result[f"target_{key}_ratio"]
+            parts.append(
+                f"{label} {ratio:.2f} (target <= {target:g}) "
+                f"{'ok' if ratio <= target * 1.05 else 'ABOVE TARGET'}"
+            )
+        return f"growth ({result['nodes']} nodes, {result['containers']} containers): " + "; ".join(
+            parts
+        )
     if "speedup_2_over_1" in result:
         flag = "ok" if result["speedup_2_over_1"] >= result["target_speedup"] else "BELOW TARGET"
         return (

@@ -43,6 +43,7 @@ class JobFactory:
         self._ids = itertools.count(1)
         self._rngs: dict[tuple[str, str, int], np.random.Generator] = {}
         self._defaults: tuple[tuple[int, int], tuple[int, int], tuple[int, int]] | None = None
+        self._plans: dict[tuple[int, str, int], _JobPlan] = {}
 
     def _rng(self, subsystem: str, kind: str, index: int) -> np.random.Generator:
         key = (subsystem, kind, index)
@@ -60,12 +61,13 @@ class JobFactory:
         on_end: Callable[[Application], None] | None,
     ) -> Application:
         """A new application for ``job`` from workload ``source`` (kind, index)."""
-        kind, index = source
-        durations_rng = self._rng("durations", kind, index)
-        failures_rng = self._rng("failures", kind, index)
+        plan = self._plan(job, source)
+        durations_rng = plan.durations_rng
+        failures_rng = plan.failures_rng
         runs: list[StageRun] = []
-        for k, spec in enumerate(job.stages):
-            memory_mb, vcores = stage_request(self.scenario, self.types, job, k)
+        for k, (spec, (memory_mb, vcores)) in enumerate(
+            zip(job.stages, plan.requests, strict=True)
+        ):
             durations = sample(spec.duration, durations_rng, spec.tasks).tolist()
             run = StageRun(
                 k,
@@ -80,21 +82,47 @@ class JobFactory:
             if spec.task_failure_probability > 0:
                 run.fail_draws = failures_rng.random(spec.tasks * job.max_task_attempts).tolist()
             runs.append(run)
-        _wire(runs, [stage_dependencies(job.stages, k) for k in range(len(runs))], job)
+        _link(runs, plan.parents, plan.slow_start)
         app_id = next(self._ids)
         return Application(
             app_id,
             name,
             queue,
-            job.user or DEFAULT_USER,
+            plan.user,
             job.type,
-            am_request(self.scenario, self.types, job),
+            plan.am,
             runs,
             job.max_task_attempts,
-            f"{kind}.{index}",
+            plan.source,
             on_end,
-            self._executors(job),
+            plan.executors,
         )
+
+    def _plan(self, job: Job, source: tuple[str, int]) -> _JobPlan:
+        """What every application of ``job`` from ``source`` shares, worked out once: a stream
+        submits the same job spec thousands of times."""
+        kind, index = source
+        key = (id(job), kind, index)
+        plan = self._plans.get(key)
+        if plan is None or plan.job is not job:
+            by_name = {spec.name: k for k, spec in enumerate(job.stages)}
+            plan = _JobPlan(
+                job,
+                self._rng("durations", kind, index),
+                self._rng("failures", kind, index),
+                [stage_request(self.scenario, self.types, job, k) for k in range(len(job.stages))],
+                [
+                    [by_name[dep] for dep in stage_dependencies(job.stages, k)]
+                    for k in range(len(job.stages))
+                ],
+                job.reduce_slowstart if job.type == "mapreduce" else None,
+                job.user or DEFAULT_USER,
+                am_request(self.scenario, self.types, job),
+                f"{kind}.{index}",
+                self._executors(job),
+            )
+            self._plans[key] = plan
+        return plan
 
     def make_trace(
         self, job: TraceJob, index: int, on_end: Callable[[Application], None] | None
@@ -191,12 +219,62 @@ def _wire(
     if slowstart is None:
         assert isinstance(job, Job)
         slowstart = job.reduce_slowstart
-    by_name = {r.name: r for r in runs}
-    for run, names in zip(runs, deps, strict=True):
-        run.deps_left = len(names)
-        for dep in names:
-            by_name[dep].children.append(run)
-            run.parents.append(by_name[dep])
-        if names and job_type == "mapreduce":
-            run.slow_start = slowstart
+    by_name = {r.name: k for k, r in enumerate(runs)}
+    parents = [[by_name[dep] for dep in names] for names in deps]
+    _link(runs, parents, slowstart if job_type == "mapreduce" else None)
+
+
+def _link(runs: list[StageRun], parents: list[list[int]], slow_start: float | None) -> None:
+    """:func:`_wire` with the dependencies as stage indices; ``slow_start`` for a mapreduce
+    job (None otherwise)."""
+    for run, deps in zip(runs, parents, strict=True):
+        run.deps_left = len(deps)
+        for dep in deps:
+            parent = runs[dep]
+            parent.children.append(run)
+            run.parents.append(parent)
+        if deps and slow_start is not None:
+            run.slow_start = slow_start
         run.pending.extend(range(run.tasks))  # requested once the stage is released
+
+
+class _JobPlan:
+    """The per-spec part of :meth:`JobFactory.make`: random streams, container sizes, stage
+    links, AM and executor requests (all fixed for a job spec and its source)."""
+
+    __slots__ = (
+        "am",
+        "durations_rng",
+        "executors",
+        "failures_rng",
+        "job",
+        "parents",
+        "requests",
+        "slow_start",
+        "source",
+        "user",
+    )
+
+    def __init__(
+        self,
+        job: Job,
+        durations_rng: np.random.Generator,
+        failures_rng: np.random.Generator,
+        requests: list[tuple[int, int]],
+        parents: list[list[int]],
+        slow_start: float | None,
+        user: str,
+        am: tuple[int, int] | None,
+        source: str,
+        executors: ExecutorSpec | None,
+    ) -> None:
+        self.job = job  # kept so that id(job) in the cache key cannot be reused
+        self.durations_rng = durations_rng
+        self.failures_rng = failures_rng
+        self.requests = requests
+        self.parents = parents
+        self.slow_start = slow_start
+        self.user = user
+        self.am = am
+        self.source = source
+        self.executors = executors

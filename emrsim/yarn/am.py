@@ -178,7 +178,8 @@ class AppMasters:
             return self._task_failed(app, stage, task, node, why, container)
         if container is not None:
             rm.counts.completed += 1
-            self.recorder.event(now, "container_completed", app=app.id, container=container.id)
+            if self.recorder.tracing:
+                self.recorder.event(now, "container_completed", app=app.id, container=container.id)
         elif self.recorder.tracing:
             self.recorder.event(
                 now,

@@ -161,6 +161,7 @@ class Application:
         "executor_spec",
         "executors",
         "failure_reason",
+        "has_am",
         "id",
         "job_type",
         "launched",
@@ -199,6 +200,9 @@ class Application:
         self.user = user
         self.job_type = job_type
         self.am_mb, self.am_vcores = am if am is not None else (0, 0)
+        # Whether the application runs an application master (read on every scheduling step,
+        # so a plain attribute; the AM size is fixed at construction).
+        self.has_am = self.am_mb > 0
         self.am_container: Container | None = None
         self.am_attempts = 0
         self.stages = stages
@@ -217,11 +221,6 @@ class Application:
         self.used_vcores = 0
         self.executor_spec = executors  # Spark: tasks run in executors, not containers
         self.executors: ExecutorPool | None = None  # set by the ResourceManager on submit
-
-    @property
-    def has_am(self) -> bool:
-        """Whether the application runs an application master."""
-        return self.am_mb > 0
 
     def next_request(self) -> tuple[int, int, StageRun | ExecutorPool | None] | None:
         """The container this application asks for next: (memory_mb, vcores, what for: a

@@ -174,13 +174,14 @@ class ResourceManager:
         if app.executor_spec is not None:
             app.executors = ExecutorPool(app, app.executor_spec, self.env, self.masters)
         self.apps[app.id] = app
-        for q in queue.lineage():
+        for q in queue.path:
             q.outstanding += 1
             if q.outstanding == 1:
                 q.busy.set(now, 1.0)
-        queue.users_active[app.user] = queue.users_active.get(app.user, 0) + 1
+        queue.user_arrived(app.user)
         queue.waiting.append(app)
-        self.recorder.event(now, "app_submitted", app=app.id, name=app.name, queue=app.queue)
+        if self.recorder.tracing:  # skip building the fields when nothing is recorded
+            self.recorder.event(now, "app_submitted", app=app.id, name=app.name, queue=app.queue)
         if self.masters.release_stages(app):
             self.request_pass()
 
@@ -240,7 +241,7 @@ class ResourceManager:
             ):
                 continue
             is_am = target is None
-            if any(
+            if blocked and any(
                 memory_mb >= m and (vcores >= v or not self.check_vcores) and (is_am or not a)
                 for m, v, a in blocked
             ):
@@ -423,18 +424,19 @@ class ResourceManager:
         if app in queue.waiting:
             queue.waiting.remove(app)
         else:
-            for q in queue.lineage():
+            for q in queue.path:
                 q.active_apps -= 1
             queue.am_used_mb -= app.am_mb
             pos = bisect.bisect_left(queue.demand, app.id, key=_app_id)
             if pos < len(queue.demand) and queue.demand[pos] is app:
                 del queue.demand[pos]
-        queue.users_active[app.user] -= 1
-        for q in queue.lineage():
+        queue.user_left(app.user)
+        for q in queue.path:
             q.outstanding -= 1
             if q.outstanding == 0:
                 q.busy.set(now, 0.0)
-        self.recorder.event(now, "app_ended", app=app.id, state=state, reason=reason)
+        if self.recorder.tracing:
+            self.recorder.event(now, "app_ended", app=app.id, state=state, reason=reason)
         self.request_pass()
         if app.on_end is not None:
             app.on_end(app)

@@ -31,11 +31,13 @@ class QueueRun:
         "memory",
         "outstanding",
         "parent",
+        "path",
         "running",
         "used_mb",
         "used_vcores",
         "users",
         "users_active",
+        "users_active_count",
         "users_vcores",
         "vcores",
         "waiting",
@@ -44,6 +46,9 @@ class QueueRun:
     def __init__(self, config: QueueConfig, parent: QueueRun | None) -> None:
         self.config = config
         self.parent = parent
+        # This queue and its ancestors, the root last: fixed once built, walked on every
+        # container start and end, so kept as a tuple rather than climbed each time.
+        self.path: tuple[QueueRun, ...] = (self, *(parent.path if parent is not None else ()))
         self.children: list[QueueRun] = []
         self.demand: list[Application] = []  # active apps that may want containers, by id
         self.waiting: deque[Application] = deque()  # accepted apps not yet activated
@@ -54,6 +59,7 @@ class QueueRun:
         self.am_used_mb = 0
         self.users: dict[str, int] = {}  # memory held per user (leaves)
         self.users_active: dict[str, int] = {}  # outstanding apps per user (leaves)
+        self.users_active_count = 0  # users with a positive count in users_active
         self.users_vcores: dict[str, int] = {}  # vcores held per user (leaves)
         self.running = 0
         self.containers = TimeAverage()
@@ -63,15 +69,26 @@ class QueueRun:
 
     def lineage(self) -> Iterator[QueueRun]:
         """This queue and its ancestors, the root last."""
-        queue: QueueRun | None = self
-        while queue is not None:
-            yield queue
-            queue = queue.parent
+        return iter(self.path)
 
     @property
     def active_users(self) -> int:
         """Users with applications pending or running in this leaf."""
-        return sum(1 for n in self.users_active.values() if n > 0)
+        return self.users_active_count
+
+    def user_arrived(self, user: str) -> None:
+        """One more outstanding application of ``user`` in this leaf."""
+        n = self.users_active.get(user, 0) + 1
+        self.users_active[user] = n
+        if n == 1:
+            self.users_active_count += 1
+
+    def user_left(self, user: str) -> None:
+        """One fewer outstanding application of ``user`` in this leaf."""
+        n = self.users_active[user] - 1
+        self.users_active[user] = n
+        if n == 0:
+            self.users_active_count -= 1
 
 
 class Scheduler:
@@ -106,7 +123,7 @@ class Scheduler:
                 pmb, pvc = _prospective_demand(app)
                 mb += pmb
                 vc += pvc
-            for queue in leaf.lineage():
+            for queue in leaf.path:
                 old = demand.get(queue, (0.0, 0.0))
                 demand[queue] = (old[0] + mb, old[1] + vc)
         self._demand = demand
@@ -221,7 +238,7 @@ class Scheduler:
     ) -> bool:
         """Whether the queue limits on the path from ``leaf`` to the root allow a container."""
         if self.kind == "fair":
-            for queue in leaf.lineage():
+            for queue in leaf.path:
                 c = queue.config
                 if queue.used_mb + memory_mb > c.max_memory_mb + 1e-9:
                     return False
@@ -244,7 +261,7 @@ class Scheduler:
             leaf.config, cluster_mb, queue_used, user_used, request, leaf.active_users
         ):
             return False
-        for queue in leaf.lineage():
+        for queue in leaf.path:
             if queue is leaf or queue.parent is None:
                 continue
             used = (
@@ -264,7 +281,7 @@ class Scheduler:
             return may_activate(
                 leaf.config, cluster_mb, leaf.am_used_mb, app.am_mb, leaf.active_apps
             )
-        for queue in leaf.lineage():
+        for queue in leaf.path:
             if queue.active_apps + 1 > queue.config.max_running_apps:
                 return False
         share = leaf.config.max_am_share
@@ -275,7 +292,7 @@ class Scheduler:
     def fair_share_mb(self, leaf: QueueRun, cluster_mb: float) -> float:
         """The leaf's instantaneous fair share of memory: water-filling down the tree among
         queues with applications."""
-        path = list(leaf.lineage())[::-1]  # root .. leaf
+        path = leaf.path[::-1]  # root .. leaf
         share = cluster_mb
         for parent, child in itertools.pairwise(path):
             active = [c for c in parent.children if c.outstanding > 0 or c is child]
@@ -292,7 +309,7 @@ class Scheduler:
     def activate(self, leaf: QueueRun, app: Application) -> None:
         """A waiting application becomes active."""
         leaf.waiting.popleft()
-        for queue in leaf.lineage():
+        for queue in leaf.path:
             queue.active_apps += 1
         leaf.am_used_mb += app.am_mb
         bisect.insort(leaf.demand, app, key=_app_id)
@@ -309,15 +326,27 @@ class Scheduler:
         """Apply a signed change of allocated resources to the app, the leaf and its parents."""
         app.used_mb += memory_mb
         app.used_vcores += vcores
-        leaf.users[app.user] = leaf.users.get(app.user, 0) + memory_mb
-        leaf.users_vcores[app.user] = leaf.users_vcores.get(app.user, 0) + vcores
-        for queue in leaf.lineage():
-            queue.used_mb += memory_mb
-            queue.used_vcores += vcores
-            queue.running += containers
-            queue.containers.set(now, queue.running)
-            queue.memory.set(now, queue.used_mb)
-            queue.vcores.set(now, queue.used_vcores)
+        user = app.user
+        leaf.users[user] = leaf.users.get(user, 0) + memory_mb
+        leaf.users_vcores[user] = leaf.users_vcores.get(user, 0) + vcores
+        for queue in leaf.path:
+            used_mb = queue.used_mb = queue.used_mb + memory_mb
+            used_vc = queue.used_vcores = queue.used_vcores + vcores
+            running = queue.running = queue.running + containers
+            # TimeAverage.set(now, value) written out: three per queue on every container start
+            # and end. Same arithmetic in the same order, so the same floats.
+            avg = queue.containers
+            avg.integral += avg.value * (now - avg.last_s)
+            avg.last_s = now
+            avg.value = running
+            avg = queue.memory
+            avg.integral += avg.value * (now - avg.last_s)
+            avg.last_s = now
+            avg.value = used_mb
+            avg = queue.vcores
+            avg.integral += avg.value * (now - avg.last_s)
+            avg.last_s = now
+            avg.value = used_vc
 
 
 def _prospective_demand(app: Application) -> tuple[int, int]:
