@@ -226,6 +226,7 @@ def test_out_writes_the_contract_files(tmp_path: Path) -> None:
     _check_run_files(out, document["runs"][0])
 
 
+@pytest.mark.slow
 def test_replications_write_one_directory_per_run(tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = run_cli("run", QUICKSTART, "--json", "-r", "3", "--out", str(out))
