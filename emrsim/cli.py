@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from emrsim.exits import fail
 from emrsim.scenario import ScenarioError, load_scenario
 from emrsim.scenario.models import Scenario
 from emrsim.sweep.target import DEFAULT_MAX_REPLICATIONS, TargetCI, check_metric
@@ -21,25 +22,18 @@ from emrsim.sweep.target import DEFAULT_MAX_REPLICATIONS, TargetCI, check_metric
 if TYPE_CHECKING:
     from emrsim.sweep.replications import Monitor
 
-EXIT_BAD_INPUT = 2
 INDEPENDENT_SEED_OFFSET = 1
 """``compare --independent`` runs B with A's seed plus this: other, independent streams."""
-
-
-def _fail(lines: Sequence[str]) -> NoReturn:
-    for line in lines:
-        click.echo(line, err=True)
-    sys.exit(EXIT_BAD_INPUT)
 
 
 def _load(path: str, overrides: Sequence[str] = (), seed: int | None = None) -> Scenario:
     try:
         scenario = load_scenario(path, overrides)
     except ScenarioError as exc:
-        _fail(exc.lines())
+        fail(exc.lines())
     if seed is not None:
         if seed < 0:
-            _fail([f"--seed: must be >= 0 (got {seed})"])
+            fail([f"--seed: must be >= 0 (got {seed})"])
         scenario = scenario.model_copy(update={"seed": seed})
     return scenario
 
@@ -49,9 +43,9 @@ def _prepare_out(out: str | None, force: bool) -> Path | None:
         return None
     path = Path(out)
     if path.exists() and not path.is_dir():
-        _fail([f"--out {out}: exists and is not a directory"])
+        fail([f"--out {out}: exists and is not a directory"])
     if path.is_dir() and any(path.iterdir()) and not force:
-        _fail([f"--out {out}: directory is not empty (use --force to overwrite its files)"])
+        fail([f"--out {out}: directory is not empty (use --force to overwrite its files)"])
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -140,17 +134,17 @@ def _target(
     """The parsed ``--target-ci``, checked against the scenario's metrics (exit 2 if bad)."""
     if text is None:
         if max_replications is not None:
-            _fail(["--max-replications: only with --target-ci"])
+            fail(["--max-replications: only with --target-ci"])
         return None
     try:
         target = TargetCI.parse(text)
         check_metric(scenario, target.metric)
     except ValueError as exc:
-        _fail([f"--target-ci: {exc}"])
+        fail([f"--target-ci: {exc}"])
     start = max(2, replications if replications is not None else scenario.replications)
     cap = max_replications or DEFAULT_MAX_REPLICATIONS
     if cap < start:
-        _fail([f"--max-replications {cap}: below the {start} replications to start from"])
+        fail([f"--max-replications {cap}: below the {start} replications to start from"])
     return target
 
 
@@ -328,13 +322,13 @@ def sweep(
     from emrsim.sweep.runner import RunFailed
 
     if dask_address is not None and workers is not None:
-        _fail(["--workers: not with --dask (the Dask cluster has its own workers)"])
+        fail(["--workers: not with --dask (the Dask cluster has its own workers)"])
     if out is not None and resume is not None:
-        _fail(["--resume DIR: writes to DIR; do not give --out too"])
+        fail(["--resume DIR: writes to DIR; do not give --out too"])
     try:
         grid = Grid.parse(grids, zips)
     except GridError as exc:
-        _fail([str(exc)])
+        fail([str(exc)])
     pre = (f"seed={seed}",) if seed is not None else ()
     base = _load(file, (*pre, *overrides))
     try:
@@ -345,18 +339,18 @@ def sweep(
             (*pre, *overrides),
         )
     except (OSError, UnicodeDecodeError) as exc:
-        _fail([f"{file}: cannot read the file: {exc}"])
+        fail([f"{file}: cannot read the file: {exc}"])
     out_dir: Path | None = None
     if resume is not None:
         out_dir = Path(resume)
         if not out_dir.is_dir():
-            _fail([f"--resume {resume}: no such directory"])
+            fail([f"--resume {resume}: no such directory"])
     elif out is not None:
         path = Path(out)
         if path.exists() and not path.is_dir():
-            _fail([f"--out {out}: exists and is not a directory"])
+            fail([f"--out {out}: exists and is not a directory"])
         if path.is_dir() and any(path.iterdir()) and not force:
-            _fail(
+            fail(
                 [
                     f"--out {out}: directory is not empty (use --force to overwrite its files, "
                     "or --resume to continue a sweep)"
@@ -375,7 +369,7 @@ def sweep(
                 progress=display.update,
             )
     except SweepError as exc:
-        _fail(exc.lines)
+        fail(exc.lines)
     except RunFailed as exc:
         click.echo(f"error: a run failed: {exc}", err=True)
         sys.exit(1)
@@ -396,7 +390,7 @@ def sweep(
     except OSError as exc:
         if dask_address is None:
             raise
-        _fail([f"--dask {dask_address}: cannot reach the scheduler: {exc}"])
+        fail([f"--dask {dask_address}: cannot reach the scheduler: {exc}"])
     if as_json:
         sys.stdout.write(dumps(document))
         return

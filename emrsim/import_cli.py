@@ -5,15 +5,13 @@ Exit status: 0 written (warnings, if any, on stderr), 2 bad input (``file: key.p
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import NoReturn
 
 import click
 
 from emrsim.emr_import import EmrImportError, ImportResult, import_cluster, read_json, scenario_yaml
-
-EXIT_BAD_INPUT = 2
+from emrsim.exits import fail
 
 
 @click.command(name="import")
@@ -115,5 +113,4 @@ def _check(result: ImportResult) -> None:
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(message, err=True)
-    sys.exit(EXIT_BAD_INPUT)
+    fail([message])

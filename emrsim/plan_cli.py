@@ -10,10 +10,11 @@ import json
 import math
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
+from emrsim.exits import fail
 from emrsim.scenario import ScenarioError, load_scenario
 from emrsim.scenario.models import Scenario
 from emrsim.sweep.plan import (
@@ -32,14 +33,7 @@ from emrsim.sweep.plan import (
     yaml_values,
 )
 
-EXIT_BAD_INPUT = 2
 EXIT_NO_POINT = 1
-
-
-def _fail(lines: Sequence[str]) -> NoReturn:
-    for line in lines:
-        click.echo(line, err=True)
-    sys.exit(EXIT_BAD_INPUT)
 
 
 @click.command()
@@ -117,9 +111,9 @@ def plan(
     try:
         points = grid(vary_list)
     except ValueError as exc:
-        _fail([f"--vary: {exc}"])
+        fail([f"--vary: {exc}"])
     if seed is not None and seed < 0:
-        _fail([f"--seed: must be >= 0 (got {seed})"])
+        fail([f"--seed: must be >= 0 (got {seed})"])
     scenarios = [_load(file, [*overrides, *overrides_of(p)], p, seed) for p in points]
     _check_metrics(scenarios[0], parsed_slas, objective)
     count = replications if replications is not None else scenarios[0].replications
@@ -169,7 +163,7 @@ def _parse(slas: Sequence[str], varies: Sequence[str]) -> tuple[list[SLA], list[
         except ValueError as exc:
             problems.append(f"--vary {exc}")
     if problems:
-        _fail(problems)
+        fail(problems)
     return parsed_slas, parsed_varies
 
 
@@ -180,7 +174,7 @@ def _load(
         scenario = load_scenario(file, overrides)
     except ScenarioError as exc:
         label = ", ".join(f"{k}={v}" for k, v in point.items())
-        _fail([f"grid point {label}:", *exc.lines()])
+        fail([f"grid point {label}:", *exc.lines()])
     if seed is not None:
         scenario = scenario.model_copy(update={"seed": seed})
     return scenario
@@ -197,7 +191,7 @@ def _check_metrics(scenario: Scenario, slas: Sequence[SLA], objective: str) -> N
             where = "--minimize" if metric == objective else "--sla"
             problems.append(f"{where}: {exc}")
     if problems:
-        _fail(problems)
+        fail(problems)
 
 
 def plan_document(
