@@ -219,7 +219,7 @@ class Simulation:
             self.stalled = True
             self.warnings.append(
                 f"the simulation stalled at {now:.0f} s: {len(self.rm.apps)} application(s) "
-                "wait for resources that will never come; stopping here"
+                f"wait for resources that will never come ({self._waiting()}); stopping here"
                 if self.rm.apps
                 else f"the simulation stalled at {now:.0f} s: nothing more can happen"
             )
@@ -227,6 +227,23 @@ class Simulation:
             self._stop.succeed()
             return
         call_at(self.env, METRICS_PERIOD_S, self._sample, SAMPLE)
+
+    def _waiting(self, shown: int = 3) -> str:
+        """The first applications still waiting, what each asks for, and the cluster's size."""
+        parts = []
+        for app in list(self.rm.apps.values())[:shown]:
+            request = app.next_request()
+            wants = (
+                f"a {request[0]} MB / {request[1]} vcore container"
+                if request is not None
+                else "nothing it can ask for yet"
+            )
+            parts.append(f"{app.name} in queue {app.queue} waits for {wants}")
+        more = len(self.rm.apps) - shown
+        if more > 0:
+            parts.append(f"{more} more")
+        parts.append(f"YARN has {self.rm.cluster_mb} MB / {self.rm.cluster_vcores} vcores")
+        return "; ".join(parts)
 
     def _nothing_pending(self) -> bool:
         """Whether no event is left but background ones (spot hazard timers, scaling

@@ -14,7 +14,14 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from emrsim.scaling.managed import Demand, Limits, Slot, resize, target_units
+from emrsim.scaling.managed import (
+    Demand,
+    Limits,
+    Slot,
+    resize,
+    scale_in_floor,
+    target_units,
+)
 from emrsim.scaling.rules import adjusted_count, breaches, in_alarm, period_values
 from emrsim.scenario.models import ScalingAction, ScalingConstraints, ScalingTrigger
 from emrsim.scenario.values import Market, Role
@@ -222,6 +229,45 @@ def test_fixed_slots_are_left_alone_and_order_is_kept() -> None:
     # Shrinking from 6 to 3: the fixed spot slot keeps its 4; core goes to its last unit.
     assert [s.units for s in new] == [4, 1, 0]
     assert [s.units for s in resize(slots, 9, _limits())] == [4, 5, 0]
+
+
+# ------------------------------------------------------------------------ scale_in_floor
+def test_scale_in_stops_where_the_shrunk_cluster_still_holds_the_demand() -> None:
+    # 4 core c5.xlarge (6144 MB) and 2 task m5.xlarge (12288 MB): 49152 MB. 31000 MB of demand
+    # at 80 % is 4.7 average units -> a target of 5, but 5 units (one task node fewer) offer
+    # 36864 MB x 0.8 = 29491 MB < 31000: the floor stays at 6 and the cluster does not flap.
+    slots = [
+        Slot("core", CORE, OD, 4, unit_mb=6144, unit_vcores=4),
+        Slot("task", TASK, OD, 2, unit_mb=MB, unit_vcores=VC),
+    ]
+    limits = _limits(util=0.8)
+    running = Demand(31000, 0, 10, 0, 49152, 24, 6, 6144, 4)
+    assert target_units(running, limits)[0] == 5
+    assert scale_in_floor(slots, 5, 31000, 10, limits) == 6
+    # Less demand: one task node can go (36864 x 0.8 holds 29000), not two (24576 x 0.8).
+    assert scale_in_floor(slots, 4, 29000, 10, limits) == 5
+    assert scale_in_floor(slots, 4, 19000, 10, limits) == 4
+
+
+@given(
+    st.integers(1, 12),
+    st.integers(0, 12),
+    st.floats(0, 30 * MB),
+    st.sampled_from([0.5, 0.8, 1.0]),
+)
+def test_scale_in_floor_is_the_target_for_nodes_of_one_size(
+    core: int, task: int, need_mb: float, util: float
+) -> None:
+    """With one node size the ratio target is exact: the floor adds nothing to it."""
+    slots = [
+        Slot("core", CORE, OD, core, unit_mb=MB, unit_vcores=VC),
+        Slot("task", TASK, SPOT, task, unit_mb=MB, unit_vcores=VC),
+    ]
+    limits = _limits(util=util)
+    target, _ = target_units(_demand(core + task, need_mb), limits)
+    assume(target < core + task)
+    floor = scale_in_floor(slots, target, need_mb, 0.0, limits)
+    assert floor == target
 
 
 _KINDS = [(CORE, OD), (CORE, SPOT), (TASK, OD), (TASK, SPOT)]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from emrsim.nodes.cluster import END_SCALE_DOWN, RUNNING, TERMINATED, Instance
 from emrsim.nodes.provisioning import Request
 from emrsim.scaling import rules
-from emrsim.scaling.managed import Demand, Limits, Slot, resize, target_units
+from emrsim.scaling.managed import Demand, Limits, Slot, resize, scale_in_floor, target_units
 from emrsim.scenario.models import AutoScalingPolicy
 from emrsim.scenario.values import Market, Role
 
@@ -103,6 +103,20 @@ class Autoscaler:
             return 1.0
         return 1.0 / option.weight
 
+    def _unit_resources(self, request: Request, running_ids: set[int]) -> tuple[float, float]:
+        """YARN memory and vcores per scaling unit of a request: the mean over its running
+        instances, or its first instance type's when none runs."""
+        mine = [i for i in request.launched if i.index in running_ids]
+        units = sum(self.unit_of(i) for i in mine)
+        if units:
+            return (
+                sum(i.itype.yarn_memory_mb for i in mine) / units,
+                sum(i.itype.yarn_vcores for i in mine) / units,
+            )
+        option = request.target.options[0]
+        per_instance = option.weight * self.per_request_unit(request)
+        return option.itype.yarn_memory_mb / per_instance, option.itype.yarn_vcores / per_instance
+
     def _scalable(self) -> list[Request]:
         """Requests managed scaling resizes: core and task, in the markets each may use."""
         return [
@@ -122,15 +136,6 @@ class Autoscaler:
         sim = self.sim
         now = sim.env.now
         requests = self._scalable()
-        slots = [
-            Slot(
-                f"{r.target.name}",
-                r.target.role,
-                r.market,
-                round(r.units * self.per_request_unit(r)),
-            )
-            for r in requests
-        ]
         running = [
             i
             for i in sim.instances.instances
@@ -139,6 +144,14 @@ class Autoscaler:
             and not i.noticed
             and i.index not in sim.losses.draining
         ]
+        running_ids = {i.index for i in running}
+        slots = []
+        for r in requests:
+            unit_mb, unit_vcores = self._unit_resources(r, running_ids)
+            units = round(r.units * self.per_request_unit(r))
+            slots.append(
+                Slot(r.target.name, r.target.role, r.market, units, False, unit_mb, unit_vcores)
+            )
         allocated_mb = allocated_vc = pending_mb = pending_vc = 0.0
         for app in sim.rm.apps.values():
             mb, vc = app.pending_resources()
@@ -174,6 +187,7 @@ class Autoscaler:
             target_utilization=m.target_utilization_pct / 100.0,
         )
         target, why = target_units(demand, limits)
+        need_mb, need_vc = allocated_mb + pending_mb, allocated_vc + pending_vc
         requested = sum(s.units for s in slots)
         # Scale in only to the highest target of the last scale_in_delay (a stabilisation
         # window): a lull between two stages does not shed the nodes the next one needs.
@@ -183,9 +197,15 @@ class Autoscaler:
         stable = max(t for _, t in self._recent)
         if target > requested:
             self._apply(requests, slots, resize(slots, target, limits), why, demand, limits)
-        elif stable < requested and now - self._started_s >= m.scale_in_delay - 1e-9:
+        elif (
+            stable < requested
+            and now - self._started_s >= m.scale_in_delay - 1e-9
+            and (floor := scale_in_floor(slots, stable, need_mb, need_vc, limits)) < requested
+        ):
             why += f"; highest in the last {m.scale_in_delay:g} s: {stable}"
-            self._apply(requests, slots, resize(slots, stable, limits), why, demand, limits)
+            if floor > stable:
+                why += f"; {floor} units still hold the demand"
+            self._apply(requests, slots, resize(slots, floor, limits), why, demand, limits)
         else:
             # Within the limits as they stand (e.g. the initial counts exceed a limit)?
             fixed = resize(slots, requested, limits)

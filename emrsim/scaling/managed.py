@@ -12,7 +12,10 @@ UNCONFIRMED). This model's rule, with its knobs under ``scaling.managed``:
    nothing running, one unit's resources come from the first slot's instance type.
 3. The target is clamped to ``[minimum_capacity_units, maximum_capacity_units]``.
 4. Above the requested units: scale up at once. Below them for ``scale_in_delay`` without a
-   break: scale down to the target.
+   break: scale down to the target, but never below what the demand needs on the cluster the
+   shrink would leave (:func:`scale_in_floor`). With node types of different sizes the ratio
+   estimate of step 2 can undershoot (removing a large task node loses more than the average
+   unit); without this floor such a cluster flaps, shrinking and growing again every window.
 
 Where the change goes follows EMR (emr-facts 6): scale up core first, up to
 ``maximum_core_capacity_units``, then task; on-demand first, up to
@@ -39,6 +42,10 @@ class Slot:
     """Units requested now (running, starting or awaiting fulfilment)."""
     fixed: bool = False
     """A slot managed scaling may not resize (e.g. one with no launchable type)."""
+    unit_mb: float = 0.0
+    """YARN memory one of its scaling units brings (0: unknown, counted as nothing)."""
+    unit_vcores: float = 0.0
+    """YARN vcores one of its scaling units brings."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,3 +171,31 @@ def resize(slots: list[Slot], target: int, limits: Limits) -> list[Slot]:
             units[key[id(s)]] -= cut
             change += cut
     return [replace(s, units=units[key[id(s)]]) for s in slots]
+
+
+def holds(slots: list[Slot], need_mb: float, need_vcores: float, limits: Limits) -> bool:
+    """Whether the slots' units offer room for the demand at the target utilisation."""
+    mb = sum(s.units * s.unit_mb for s in slots) * limits.target_utilization
+    vcores = sum(s.units * s.unit_vcores for s in slots) * limits.target_utilization
+    return need_mb <= mb * (1 + 1e-9) + 1e-6 and need_vcores <= vcores * (1 + 1e-9) + 1e-6
+
+
+def scale_in_floor(
+    slots: list[Slot], target: int, need_mb: float, need_vcores: float, limits: Limits
+) -> int:
+    """The fewest units, from ``target`` up to those requested now, whose shrunk cluster
+    (:func:`resize` takes task and spot units first) still holds the demand at the target
+    utilisation; the units requested now when none does.
+
+    For nodes of one size this is the target itself; it only differs when the units removed
+    first bring more than the average unit.
+    """
+    requested = sum(s.units for s in slots)
+    low, high = target, requested  # resize() is monotone: fewer units never hold more
+    while low < high:
+        middle = (low + high) // 2
+        if holds(resize(slots, middle, limits), need_mb, need_vcores, limits):
+            high = middle
+        else:
+            low = middle + 1
+    return low
