@@ -450,7 +450,7 @@ def test_managed_scaling_grows_to_its_minimum() -> None:
     assert checker.max_seen >= 4
 
 
-# ------------------------------------------------------------------- a bug found (xfail)
+# ------------------------------------------------------- a bug found by the property above
 _FLAPPING = {
     "name": "random",
     "release_label": "emr-5.36.0",
