@@ -46,7 +46,10 @@ def _prepare_out(out: str | None, force: bool) -> Path | None:
         fail([f"--out {out}: exists and is not a directory"])
     if path.is_dir() and any(path.iterdir()) and not force:
         fail([f"--out {out}: directory is not empty (use --force to overwrite its files)"])
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail([f"--out {out}: cannot create the directory: {exc.strerror or exc}"])
     return path
 
 

@@ -105,9 +105,12 @@ def start_dir(out: Path, spec: SweepSpec, resume: bool) -> dict[tuple[int, int],
     definition = spec.definition()
     path = out / DEFINITION
     if not resume:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / RUNS).unlink(missing_ok=True)
-        write_atomic(path, dumps(definition))
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / RUNS).unlink(missing_ok=True)
+            write_atomic(path, dumps(definition))
+        except OSError as exc:
+            raise SweepError([f"--out {out}: cannot write there: {exc.strerror or exc}"]) from None
         return {}
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
