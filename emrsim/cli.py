@@ -236,6 +236,8 @@ def compare(
         "replications": replications,
         "differences": differences,
         "warnings": sorted({*doc_a["warnings"], *doc_b["warnings"]}),
+        "emrsim_version": doc_a["emrsim_version"],
+        "config": {"a": doc_a["config"], "b": doc_b["config"]},
     }
     if as_json:
         sys.stdout.write(dumps(document))

@@ -220,6 +220,7 @@ def plan_document(
             **rows[index],
             "snippet": scenario_snippet(config, keys),
             "create_cluster": {"option": option, "json": instances},
+            "config": config,
         }
 
     first = scenarios[0]

@@ -236,6 +236,7 @@ def build_document(
         "points": points,
         "pareto": pareto_front(document_points=points),
         "warnings": sorted(warnings),
+        "config": base.model_dump(mode="json"),
     }
 
 
