@@ -115,17 +115,25 @@ def run(
                 target_ci=target,
                 max_replications=max_replications or DEFAULT_MAX_REPLICATIONS,
                 monitor=monitor,
+                keep_partial=True,
             )
     except KeyboardInterrupt:
         _interrupted(out_dir)
     if as_json:
         sys.stdout.write(dumps(document))
-        return
-    from emrsim.report.terminal import print_summary
+    else:
+        from emrsim.report.terminal import print_summary
 
-    print_summary(document)
-    for warning in document["warnings"]:
-        click.echo(f"warning: {warning}", err=True)
+        print_summary(document)
+        for warning in document["warnings"]:
+            click.echo(f"warning: {warning}", err=True)
+    if document.get("interrupted"):
+        click.echo(
+            f"interrupted: the summary covers the {document['replications']} replication(s) "
+            "that finished",
+            err=True,
+        )
+        sys.exit(130)
 
 
 def _target(
@@ -161,7 +169,8 @@ def _progress(quiet: bool, as_json: bool) -> AbstractContextManager[Monitor | No
 
 
 def _interrupted(out_dir: Path | None) -> NoReturn:
-    """Ctrl-C: remove half-written files (finished files stay), say so, exit 130."""
+    """Ctrl-C before anything finished: remove half-written files (finished files stay), say
+    so, exit 130."""
     if out_dir is not None:
         for tmp in out_dir.rglob(".*.tmp"):
             tmp.unlink(missing_ok=True)

@@ -8,6 +8,7 @@ runs of any call are the runs of a plain ``-r R`` call, with or without a target
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,26 @@ def _tick(sim: Simulation, monitor: Monitor, period: float) -> None:
     sim.background.call(period, tick, SAMPLE)
 
 
+def _run_and_write(
+    scenario: Scenario,
+    index: int,
+    directory: Path | None,
+    monitor: Monitor,
+    run_plots: list[list[Path]],
+) -> RunResult:
+    """One replication; with a ``directory``, its files (the event trace streamed to a hidden
+    temporary file, renamed when the run is done) and plots."""
+    events = directory / ".events.jsonl.tmp" if directory is not None else None
+    result = run_one(scenario, index, events, monitor)
+    if directory is not None and events is not None:
+        write_run_files(result, directory)
+        os.replace(events, directory / "events.jsonl")
+        from emrsim.report.plots import write_run_plots
+
+        run_plots.append(write_run_plots(result, directory))
+    return result
+
+
 def simulate(
     scenario: Scenario,
     replications: int | None = None,
@@ -88,6 +109,7 @@ def simulate(
     target_ci: TargetCI | str | None = None,
     max_replications: int = DEFAULT_MAX_REPLICATIONS,
     monitor: Monitor | None = None,
+    keep_partial: bool = False,
 ) -> tuple[dict[str, Any], list[RunResult]]:
     """Run every replication; return the contract's JSON document and the run results.
 
@@ -96,6 +118,10 @@ def simulate(
     one at a time until the metric's 95% half-width is at most the target, or
     ``max_replications`` have run; the document's ``target_ci`` block says which. A bad target
     raises ValueError. ``progress(done, total)`` is called after each replication.
+
+    Ctrl-C (KeyboardInterrupt) propagates, unless ``keep_partial`` and at least one replication
+    has finished: then the document covers the finished ones and says ``"interrupted": true``
+    (the outputs under ``out`` too; the unfinished run's directory is removed).
     """
     from emrsim import __version__
 
@@ -116,30 +142,31 @@ def simulate(
     results: list[RunResult] = []
     run_plots: list[list[Path]] = []
     status: TargetStatus | None = None
+    interrupted = False
+    directory: Path | None = None
     try:
         while len(results) < count or (
             status is not None and not status.reached and len(results) < cap
         ):
             i = len(results)
             monitor.run_started(i)
-            events: Path | None = None
             if out is not None:
                 directory = run_dir(out, i, cap)
                 directory.mkdir(parents=True, exist_ok=True)
-                events = directory / ".events.jsonl.tmp"
-            result = run_one(scenario, i, events, monitor)
-            if out is not None and events is not None:
-                write_run_files(result, events.parent)
-                os.replace(events, events.parent / "events.jsonl")
-                from emrsim.report.plots import write_run_plots
-
-                run_plots.append(write_run_plots(result, events.parent))
+            result = _run_and_write(scenario, i, directory, monitor, run_plots)
+            directory = None
             results.append(result)
             if target is not None:
                 status = target.status([r.summary for r in results], cap)
             monitor.run_finished(i, status)
             if progress is not None:
                 progress(i + 1, count if target is None else cap)
+    except KeyboardInterrupt:
+        if directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)  # the unfinished run
+        if not (keep_partial and results):
+            raise
+        interrupted = True
     finally:
         monitor.end()
     runs = [r.summary for r in results]
@@ -148,6 +175,7 @@ def simulate(
         "emrsim_version": __version__,
         "seed": scenario.seed,
         "replications": len(results),
+        **({"interrupted": True} if interrupted else {}),
         **({"target_ci": status.as_json()} if status is not None else {}),
         "runs": runs,
         "aggregate": aggregate(runs),
