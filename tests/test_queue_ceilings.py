@@ -319,3 +319,21 @@ def test_a_trace_whose_default_am_never_fits_its_queue() -> None:
     data["yarn"]["queues"][0]["max_capacity"] = 25
     data["yarn"]["queues"][0]["user_limit_factor"] = 100
     assert _errors(data) == []
+
+
+def test_spark_executors_and_driver() -> None:
+    data = _scenario()
+    data["yarn"]["queues"][0]["user_limit_factor"] = 100
+    data["workload"]["steps"][0]["job"] = {
+        "type": "spark",
+        "am": {"memory_mb": 2048},
+        "executors": {"count": 2, "memory_mb": 10241, "vcores": 2},
+        "stages": [{"name": "s", "tasks": 4, "duration": 10}],
+    }
+    (line,) = _errors(data)  # 2048 + 10241 MB > 50% of 24576 MB
+    assert line.startswith(
+        "<scenario>: workload.steps.0.job.executors: a 10241 MB executor together with its "
+        "job's 2048 MB AM"
+    )
+    data["workload"]["steps"][0]["job"]["executors"]["memory_mb"] = 10240
+    assert _errors(data) == []
