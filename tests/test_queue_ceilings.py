@@ -337,3 +337,73 @@ def test_spark_executors_and_driver() -> None:
     )
     data["workload"]["steps"][0]["job"]["executors"]["memory_mb"] = 10240
     assert _errors(data) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    core=st.tuples(st.sampled_from(["c5.xlarge", "m5.xlarge", "r5.xlarge"]), st.integers(1, 3)),
+    max_capacity=st.integers(1, 100),
+    user_limit_factor=st.sampled_from([1, 3, 100]),
+    mb=st.integers(256, 6144),
+    am=st.sampled_from(["none", 512, 2048]),
+    calculator=st.sampled_from(["memory", "drf"]),
+)
+def test_rejected_exactly_when_the_job_never_runs(
+    core: tuple[str, int],
+    max_capacity: int,
+    user_limit_factor: int,
+    mb: int,
+    am: Any,
+    calculator: str,
+) -> None:
+    """One job alone on a fixed cluster: the check rejects it exactly when the simulator
+    (run without the check, up to a horizon) never finishes it."""
+    from emrsim import Simulation
+
+    data = _scenario(mb, 1, "none" if am == "none" else {"memory_mb": am})
+    data["cluster"]["instance_groups"][1].update(instance_type=core[0], count=core[1])
+    data["yarn"]["resource_calculator"] = calculator
+    queue = data["yarn"]["queues"][0]
+    queue.update(max_capacity=max_capacity, user_limit_factor=user_limit_factor)
+    data["horizon"] = 86400
+    rejected = [e for e in _errors(data) if "never" in e]
+    result = Simulation(scenario_from_data(copy.deepcopy(data), check=False)).run()
+    completed = result.summary["jobs"]["completed"] == 1
+    assert bool(rejected) == (not completed), rejected
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    unit_type=st.sampled_from(["instances", "vcpu"]),
+    maximum=st.integers(2, 12),
+    core_limit=st.integers(1, 12),
+    max_capacity=st.integers(1, 30),
+    mb=st.integers(1024, 12288),
+)
+def test_what_is_rejected_never_runs_under_managed_scaling(
+    unit_type: str, maximum: int, core_limit: int, max_capacity: int, mb: int
+) -> None:
+    """The bound holds: a job rejected for its queue's ceiling never finishes however managed
+    scaling grows the cluster (run without the check, up to a horizon)."""
+    from emrsim import Simulation
+
+    data = _scenario(mb)
+    data["cluster"]["instance_groups"].append(
+        {"role": "task", "instance_type": "r5.xlarge", "count": 1}
+    )
+    per = 4 if unit_type == "vcpu" else 1
+    data["scaling"] = {
+        "managed": {
+            "unit_type": unit_type,
+            "minimum_capacity_units": 1,
+            "maximum_capacity_units": max(maximum * per, 3 * per),
+            "maximum_core_capacity_units": min(core_limit, maximum) * per,
+            "evaluation_interval": 60,
+        }
+    }
+    data["yarn"]["queues"][0]["max_capacity"] = max_capacity
+    data["horizon"] = 6 * 3600
+    if not [e for e in _errors(data) if "never fits" in e]:
+        return
+    result = Simulation(scenario_from_data(copy.deepcopy(data), check=False)).run()
+    assert result.summary["jobs"]["completed"] == 0
