@@ -339,7 +339,7 @@ def test_spark_executors_and_driver() -> None:
     assert _errors(data) == []
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     core=st.tuples(st.sampled_from(["c5.xlarge", "m5.xlarge", "r5.xlarge"]), st.integers(1, 3)),
     max_capacity=st.integers(1, 100),
