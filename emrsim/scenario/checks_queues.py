@@ -21,6 +21,10 @@ job out for ever, and that is reported too. The AM limit cannot block for ever: 
 application always starts (:func:`emrsim.yarn.policy.may_activate`; FairScheduler's maxAMShare
 likewise).
 
+Jobs are those of steps, streams and arrival traces, with their task containers (or Spark
+executors) and AMs; the jobs of swim, rumen and sls traces all have the core type's MapReduce
+AM, which must fit each queue they go to (synthetic traces draw their sizes, so are left out).
+
 The largest cluster (:func:`largest_cluster`) is an upper bound on the YARN memory and vcores of
 the core and task NodeManagers at any one time, at the targets the scenario can set: initial
 counts and fleet targets (with overage), custom automatic scaling's ``max_capacity``, and managed
@@ -43,7 +47,7 @@ from emrsim.scenario.source import Path, Problem
 from emrsim.scenario.values import Market, Role
 from emrsim.yarn.queues import QueueConfig
 
-__all__ = ["ClusterBound", "ceiling_problems", "largest_cluster"]
+__all__ = ["ClusterBound", "ceiling_problems", "largest_cluster", "trace_ceiling_problems"]
 
 _EPS = 1e-9
 
