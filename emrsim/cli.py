@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from emrsim.exits import fail
+from emrsim.exits import check_seed, fail
 from emrsim.scenario import ScenarioError, load_scenario
 from emrsim.scenario.models import Scenario
 from emrsim.sweep.target import DEFAULT_MAX_REPLICATIONS, TargetCI, check_metric
@@ -32,8 +32,7 @@ def _load(path: str, overrides: Sequence[str] = (), seed: int | None = None) -> 
     except ScenarioError as exc:
         fail(exc.lines())
     if seed is not None:
-        if seed < 0:
-            fail([f"--seed: must be >= 0 (got {seed})"])
+        check_seed(seed)
         scenario = scenario.model_copy(update={"seed": seed})
     return scenario
 
@@ -343,6 +342,7 @@ def sweep(
         grid = Grid.parse(grids, zips)
     except GridError as exc:
         fail([str(exc)])
+    check_seed(seed)
     pre = (f"seed={seed}",) if seed is not None else ()
     base = _load(file, (*pre, *overrides))
     try:

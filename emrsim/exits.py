@@ -17,3 +17,12 @@ def fail(lines: Sequence[str]) -> NoReturn:
     for line in lines:
         click.echo(line, err=True)
     sys.exit(EXIT_BAD_INPUT)
+
+
+def check_seed(seed: int | None) -> None:
+    """``--seed N``: exit with the problem unless N could be the file's seed too."""
+    from emrsim.scenario.models import seed_problem
+
+    problem = None if seed is None else seed_problem(seed)
+    if problem is not None:
+        fail([f"--seed: {problem}"])

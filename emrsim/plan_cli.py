@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from emrsim.exits import fail
+from emrsim.exits import check_seed, fail
 from emrsim.scenario import ScenarioError, load_scenario
 from emrsim.scenario.models import Scenario
 from emrsim.sweep.plan import (
@@ -112,8 +112,7 @@ def plan(
         points = grid(vary_list)
     except ValueError as exc:
         fail([f"--vary: {exc}"])
-    if seed is not None and seed < 0:
-        fail([f"--seed: must be >= 0 (got {seed})"])
+    check_seed(seed)
     scenarios = [_load(file, [*overrides, *overrides_of(p)], p, seed) for p in points]
     _check_metrics(scenarios[0], parsed_slas, objective)
     count = replications if replications is not None else scenarios[0].replications

@@ -110,3 +110,25 @@ def test_cli_validate_accepts_good_file() -> None:
 def test_good_file_loads() -> None:
     scenario = load_scenario(GOOD)
     assert scenario.name == "quick"
+
+
+# ``--seed`` is checked as the file's seed is: a whole number from 0 to 2**63 - 1.
+SEED_FLAGS = [
+    pytest.param(("run", "-1"), id="run-negative"),
+    pytest.param(("run", str(2**63)), id="run-huge", marks=pytest.mark.slow),
+    pytest.param(("sweep", "-1"), id="sweep-negative", marks=pytest.mark.slow),
+    pytest.param(("plan", "-1"), id="plan-negative", marks=pytest.mark.slow),
+]
+
+
+@pytest.mark.parametrize("command", SEED_FLAGS)
+def test_cli_seed_flag_rejects(command: tuple[str, str]) -> None:
+    name, seed = command
+    good = str(GOOD.relative_to(ROOT))
+    extra = {"run": (), "sweep": ("--grid", "seed=1,2"), "plan": ("--vary", "seed=1,2")}[name]
+    proc = run_cli(name, good, *extra, "--seed", seed)
+    assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
+    assert proc.returncode == 2, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    assert f"--seed: must be a whole number from 0 to 2**63 - 1 = {2**63 - 1} (got {seed})" in (
+        proc.stderr
+    ), proc.stderr

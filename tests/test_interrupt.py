@@ -1,5 +1,5 @@
-"""Ctrl-C during a run: a clean exit (130), a short message, no half-written files, and a
-summary of the replications that finished."""
+"""Ctrl-C during a run or a sweep: a clean exit (130), a short message, no half-written files,
+and what it had: a run's summary of the replications that finished, a sweep's runs.jsonl."""
 
 from __future__ import annotations
 
@@ -80,3 +80,50 @@ def test_ctrl_c_before_a_run_finishes_writes_nothing(tmp_path: Path) -> None:
     assert "interrupted: no summary written" in err
     assert not (tmp_path / "summary.json").exists()
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def _sweep(*args: str, **popen: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "emrsim", "sweep", "scenarios/quickstart.yaml", *args],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,  # type: ignore[call-overload]
+    )
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_sweep_cleanly_and_resume_finishes_it(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches the sweep and its local worker processes (one process
+    group): exit 130, one message and no traceback, runs.jsonl whole; --resume completes it
+    with the numbers of an uninterrupted sweep."""
+    grid = ("--grid", "seed=1,2,3,4", "-r", "10", "--workers", "2")
+    out = tmp_path / "sweep"
+    proc = _sweep(*grid, "--out", str(out), start_new_session=True)
+    runs = out / "runs.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if runs.exists() and runs.read_text().count("\n") >= 1:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "ERROR" not in err, err
+    assert f"continue with --resume {out}" in err
+    lines = runs.read_text().splitlines()
+    assert 1 <= len(lines) < 40
+    assert all(json.loads(line)["summary"] for line in lines)
+    assert not list(out.rglob("*.tmp*"))
+    assert not (out / "summary.json").exists()
+
+    resumed = _sweep(*grid, "--resume", str(out), "--json")
+    done, err = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, err
+    whole = _sweep(*grid, "--json")
+    expected, err = whole.communicate(timeout=300)
+    assert whole.returncode == 0, err
+    assert json.loads(done) == json.loads(expected)
+    assert len(runs.read_text().splitlines()) == 40

@@ -206,10 +206,47 @@ def scenarios(draw: Any) -> dict[str, Any]:
         # or four at replication 2), so the preload always fits.
         data["hdfs"] = {"preload_gb": draw(st.sampled_from([1.0, 10.0, 30.0]))}
     data["spot_market"] = _spot_market(draw)
+    _placeable(data, groups)
     if draw(st.integers(0, 3)) == 0:
         cluster["instance_fleets"] = _as_fleets(draw, groups, max_mb)
         del cluster["instance_groups"]
     return data
+
+
+def _placeable(data: dict[str, Any], groups: list[dict[str, Any]]) -> None:
+    """Make every job fit its queue's ceiling, with its AM, on the initial cluster and under
+    either resource calculator: a job that can never be placed is rejected when the scenario
+    is loaded. A queue too small gets max_capacity 100 (and user_limit_factor 100 when the AM
+    alone is over the user limit); a container still too big shrinks."""
+    catalogue = load_catalogue("us-east-1")
+    workers = [g for g in groups if g["role"] != "primary"]
+    cluster_mb = sum(g["count"] * catalogue[g["instance_type"]].yarn_memory_mb for g in workers)
+    cluster_vc = sum(g["count"] * catalogue[g["instance_type"]].yarn_vcores for g in workers)
+
+    def share(mb: int, vc: int) -> float:
+        mb = -(-mb // 32) * 32  # YARN rounds requests up to the minimum allocation
+        return max(mb / cluster_mb, vc / cluster_vc)
+
+    queues = {q["name"]: q for q in data["yarn"].get("queues", [])}
+    sources = data["workload"]["streams"] + data["workload"]["steps"]
+    for source in sources:
+        job = source["job"]
+        am = (0, 0) if job["am"] == "none" else (job["am"]["memory_mb"], 1)
+        queue = queues.get(source["queue"])
+        if queue is not None and share(*am) > queue["capacity"] / 100 * queue["user_limit_factor"]:
+            queue["user_limit_factor"] = 100  # else the AM alone is over the user limit
+        for stage in job["stages"]:
+            size = stage["container"]
+            top = queue["max_capacity"] / 100 if queue else 1.0
+            if share(*am) + share(size["memory_mb"], size["vcores"]) <= top - 1e-9:
+                continue
+            if queue is not None:
+                queue["max_capacity"] = 100
+            if share(*am) + share(size["memory_mb"], size["vcores"]) <= 1 - 1e-9:
+                continue
+            size["vcores"] = 1
+            room = int((1 - share(*am)) * cluster_mb) // 32 * 32
+            size["memory_mb"] = max(32, min(size["memory_mb"], room - 32))
 
 
 def _spot_market(draw: Any) -> dict[str, Any]:

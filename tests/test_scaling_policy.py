@@ -7,6 +7,7 @@ No simulation runs here. Figures: an m5.xlarge offers YARN 12288 MB and 4 vcores
 from __future__ import annotations
 
 import math
+import sys
 from fractions import Fraction
 from typing import Any
 
@@ -482,8 +483,9 @@ def test_insufficient_data_never_alarms() -> None:
     trigger = _trigger(op="GREATER_THAN", threshold=0.0, period=60, periods=3)
     assert period_values(samples, 240.0, trigger) is None
     assert not in_alarm(samples, 240.0, trigger)
-    # Even a trigger every value breaches (LESS_THAN +inf) does not fire on no data.
-    always = _trigger(op="LESS_THAN", threshold=math.inf, period=60, periods=1)
+    # Even a trigger every value breaches (LESS_THAN the largest float; thresholds are finite)
+    # does not fire on no data.
+    always = _trigger(op="LESS_THAN", threshold=sys.float_info.max, period=60, periods=1)
     assert not in_alarm([], 60.0, always)
     assert in_alarm([(60.0, 0.0)], 60.0, always)
 

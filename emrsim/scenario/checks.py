@@ -64,6 +64,13 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
         problems += cluster.hdfs_problems(scenario, targets)
         problems += cluster.fault_problems(scenario, targets)
     problems += scaling_problems(scenario)
+    if types_ok and not problems:
+        # Checked once all else is right: it needs the queues, the sizes and the limits.
+        from emrsim.scenario.checks_queues import ceiling_problems, trace_ceiling_problems
+
+        jobs = [(where, job, job_queue(scenario, where)) for where, job in _jobs(scenario)]
+        problems += ceiling_problems(scenario, types, targets, jobs)
+        problems += trace_ceiling_problems(scenario, types, targets)
     return problems
 
 

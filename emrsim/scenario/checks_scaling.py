@@ -57,8 +57,6 @@ def scaling_problems(s: Scenario) -> Iterator[Problem]:
                 "EMR does not combine custom automatic scaling with managed scaling: "
                 "remove one of them",
             )
-        if s.release < (4, 0, 0):
-            yield Problem(path, "custom automatic scaling needs emr-4.0.0 or later")
         for k, rule in enumerate(policy.rules):
             metric = rule.trigger.metric
             if metric not in METRIC_NAMES:

@@ -338,6 +338,11 @@ def _message(err: Mapping[str, Any], path: Path) -> str:
         if "actual_length" in ctx:
             text += f" (got {ctx['actual_length']})"
         return text
+    if kind == "finite_number":
+        text = f"must be a finite number (got {err.get('input')!r})"
+        if path == ("horizon",):
+            text += "; leave horizon out to run until the work is done"
+        return text
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]

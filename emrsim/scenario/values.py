@@ -18,9 +18,10 @@ _DURATION_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*(s|m|h|d
 
 
 class Frozen(BaseModel):
-    """Base of every scenario model: immutable, and unknown keys are errors."""
+    """Base of every scenario model: immutable, unknown keys are errors, and every number is
+    finite (YAML's ``.inf`` and ``.nan`` are errors wherever a number is expected)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 def parse_duration(value: Any) -> Any:

@@ -104,22 +104,68 @@ def _client(workers: int | None, dask_address: str | None) -> Iterator[Any]:
     """A Dask client: to ``dask_address``, or to a new cluster of local processes."""
     from distributed import Client, LocalCluster
 
-    if dask_address is not None:
-        with Client(dask_address, timeout=CONNECT_TIMEOUT) as client:
+    with _quiet_on_interrupt():
+        if dask_address is not None:
+            with Client(dask_address, timeout=CONNECT_TIMEOUT) as client:
+                yield client
+            return
+        n = workers or default_workers()
+        with _sigint_ignored():
+            cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=40,  # logging.ERROR: no worker chatter on stderr
+            )
+        with cluster, Client(cluster) as client:
             yield client
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Start local workers that ignore Ctrl-C (an ignored signal stays ignored in the processes
+    started meanwhile). A terminal's Ctrl-C reaches the whole process group: this process stops
+    the sweep and shuts the workers down, with one message and no traceback from each worker.
+    A Ctrl-C in the second or so the workers take to start is not seen."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread; nothing to do elsewhere
         return
-    n = workers or default_workers()
-    with (
-        LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=40,  # logging.ERROR: no worker chatter on stderr
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+_DASK_LOGGERS = ("distributed", "tornado.application")
+
+
+@contextmanager
+def _quiet_on_interrupt() -> Iterator[None]:
+    """Keep Dask's own error logs off stderr while the sweep runs: after a Ctrl-C the scheduler
+    and the client's I/O loop report the cancelled work (and a cancelled wait of Dask's ``sync``
+    logs a traceback from its loop thread). Failed runs reach the caller as :class:`RunFailed`,
+    not through these logs. After a Ctrl-C they stay quiet (the loop thread may log later)."""
+    import logging
+
+    loggers = [logging.getLogger(name) for name in _DASK_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    interrupted = False
+    try:
+        yield
+    except KeyboardInterrupt:
+        interrupted = True  # the loop thread may still log after this: stay quiet
+        raise
+    finally:
+        if not interrupted:
+            for logger, level in zip(loggers, levels, strict=True):
+                logger.setLevel(level)
 
 
 def _on_dask(client: Any, tasks: list[RunTask]) -> Iterator[RunRecord]:

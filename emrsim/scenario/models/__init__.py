@@ -11,9 +11,9 @@ from here, as ``emrsim.scenario.models.X``.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from emrsim.scenario.models.cluster import (
     MAX_FLEET_TYPES,
@@ -68,16 +68,71 @@ from emrsim.scenario.values import Frozen, PositiveSeconds
 # -------------------------------------------------------------------------------- scenario
 _RELEASE = re.compile(r"^emr-(\d+)\.(\d+)\.(\d+)$")
 
+FIRST_RELEASE = (4, 0, 0)
+"""EMR's first release label, emr-4.0.0: earlier clusters (EMR 2.x and 3.x) were chosen by AMI
+version, and the release-dependent rules emrsim follows start there (emr-facts 2 and 6: custom
+automatic scaling 4.0+, fleets 4.8.0+, managed scaling 5.30.0+)."""
+
+LAST_MAJOR = 7
+"""The newest EMR release series emrsim knows (emr-facts 1: AM placement of 5.x, 6.x, 7.x)."""
+
+MAX_SEED = 2**63 - 1
+"""The largest seed: any non-negative integer seeds numpy's SeedSequence, but a seed is also
+written to summary.json and runs.jsonl, and 64 bits keep it exact in every reader that holds it
+in a signed 64-bit integer (pandas, Parquet, SQL)."""
+
+
+def seed_problem(seed: object) -> str | None:
+    """What is wrong with ``seed`` (from the file or ``--seed``), or None."""
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        return f"must be a whole number from 0 to 2**63 - 1 (got {seed!r})"
+    if not 0 <= seed <= MAX_SEED:
+        return f"must be a whole number from 0 to 2**63 - 1 = {MAX_SEED} (got {seed})"
+    return None
+
+
+def _seed(value: Any) -> Any:
+    problem = seed_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _release_label(value: Any) -> Any:
+    """An EMR release label emrsim knows: emr-4.0.0 to emr-7.x."""
+    known = f"emrsim knows emr-4.0.0 to emr-{LAST_MAJOR}.x"
+    match = _RELEASE.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(
+            f"{value!r} is not an EMR release label: give emr-MAJOR.MINOR.PATCH, e.g. "
+            f"emr-7.5.0 ({known})"
+        )
+    release = tuple(int(part) for part in match.groups())
+    if release < FIRST_RELEASE:
+        raise ValueError(
+            f"{value} is older than EMR's first release label, emr-4.0.0 (EMR 2.x and 3.x "
+            f"clusters were chosen by AMI version); {known}"
+        )
+    if release[0] > LAST_MAJOR:
+        raise ValueError(
+            f"{value} is not an EMR release emrsim knows: its release-dependent defaults (AM "
+            f"placement, managed scaling, shuffle awareness) cover emr-4.0.0 to "
+            f"emr-{LAST_MAJOR}.x"
+        )
+    return value
+
 
 class Scenario(Frozen):
     """A whole scenario file."""
 
     name: str = Field(min_length=1)
     description: str = ""
-    seed: int = Field(default=0, ge=0)
+    seed: Annotated[int, BeforeValidator(_seed), Field(ge=0, le=MAX_SEED)] = 0
     replications: int = Field(default=1, ge=1)
     horizon: PositiveSeconds | None = None
-    release_label: Annotated[str, Field(pattern=_RELEASE.pattern)] = "emr-7.5.0"
+    release_label: Annotated[
+        str, BeforeValidator(_release_label), Field(pattern=_RELEASE.pattern)
+    ] = "emr-7.5.0"
     region: str = "us-east-1"
     instance_types: dict[str, InstanceTypeSpec] = Field(default_factory=dict)
     cluster: Cluster
@@ -98,7 +153,10 @@ class Scenario(Frozen):
 
 
 __all__ = [
+    "FIRST_RELEASE",
+    "LAST_MAJOR",
     "MAX_FLEET_TYPES",
+    "MAX_SEED",
     "TRACE_FORMATS",
     "TRACE_OPTIONS",
     "AutoScalingPolicy",
@@ -136,5 +194,6 @@ __all__ = [
     "Trace",
     "Workload",
     "Yarn",
+    "seed_problem",
     "stage_dependencies",
 ]

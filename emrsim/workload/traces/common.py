@@ -9,6 +9,7 @@ and CSV files: the line number) or the job and its line (JSON files).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,6 +150,8 @@ def number(value: Any, what: str, *, minimum: float | None = 0.0) -> float:
     """``value`` as a float, or a ValueError saying what it should be."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{what} must be a number (got {value!r})")
+    if not math.isfinite(value):  # JSON readers take NaN and Infinity
+        raise ValueError(f"{what} must be a finite number (got {value!r})")
     if minimum is not None and value < minimum:
         raise ValueError(f"{what} must be >= {minimum:g} (got {value!r})")
     return float(value)
