@@ -10,7 +10,7 @@ import pytest
 from emrsim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_text
 from emrsim.scenario.values import ActionOnFailure, Constant, Exponential, Market, Role
 
-GOOD = Path(__file__).resolve().parent / "bad_inputs" / "good" / "quick.yaml"
+GOOD = Path(__file__).resolve().parent / "reliability" / "bad_inputs" / "good" / "quick.yaml"
 
 CLUSTER = """\
 name: t

@@ -1,7 +1,7 @@
 """Bad command-line flags: every one gets a message naming the flag and exit status 2, never a
 traceback, and nothing is written.
 
-The scenario-file corpus is in tests/bad_inputs (tests/test_bad_input.py); this is its
+The scenario-file corpus is in bad_inputs/ beside this file (test_bad_input.py); this is its
 counterpart for flags, run in-process through click's runner so that it stays fast.
 """
 

@@ -1,6 +1,7 @@
 """Malformed scenarios are rejected with ``file:line: key.path: message``, never a traceback.
 
-Every file in ``tests/bad_inputs/*.yaml`` is a small scenario with exactly one thing wrong and a
+Every file in ``bad_inputs/*.yaml`` beside this module is a small scenario with exactly one
+thing wrong and a
 header saying what the error must look like::
 
     # expect: <dotted.key.path> | <substring of the message>
@@ -20,7 +21,7 @@ from cli_support import run_cli
 
 from emrsim.scenario import ScenarioError, load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 GOOD = CORPUS / "good" / "quick.yaml"
 
