@@ -1,8 +1,7 @@
 """Malformed scenarios are rejected with ``file:line: key.path: message``, never a traceback.
 
 Every file in ``bad_inputs/*.yaml`` beside this module is a small scenario with exactly one
-thing wrong and a
-header saying what the error must look like::
+thing wrong and a header saying what the error must look like::
 
     # expect: <dotted.key.path> | <substring of the message>
     # line: <N>            (optional: the line the error must point at)
