@@ -36,7 +36,7 @@ from emrsim.random import RunStreams
 from emrsim.recorder import Recorder
 from emrsim.result import RunResult
 from emrsim.scaling.controller import Autoscaler
-from emrsim.scaling.metrics import unit_metrics
+from emrsim.scaling.metrics import UnitMetrics
 from emrsim.scenario.models import Scenario
 from emrsim.scenario.values import Market, Role
 from emrsim.workload.distributions import sample
@@ -140,6 +140,7 @@ class Simulation:
             self.losses.spot_rebalance if s.spot_market.rebalance_lead is not None else None,
         )
         self.autoscaler = Autoscaler(self)
+        self._unit_metrics = UnitMetrics(self)
         self.jobs = JobFactory(s, self.types, self.streams)
         self.apps: list[Application] = []
         self.steps = StepRunner(
@@ -205,9 +206,11 @@ class Simulation:
         row["ContainerPendingRatio"] = (
             row["ContainerPending"] / allocated if allocated else row["ContainerPending"]
         )
-        row.update(unit_metrics(self))
-        row["CoreNodesRunning"] = len(self.instances.running(Role.CORE))
-        row["TaskNodesRunning"] = len(self.instances.running(Role.TASK))
+        units = self._unit_metrics.now()
+        row.update(units)
+        # The same counts as in ``units``, as integers (the metrics have always written them so).
+        row["CoreNodesRunning"] = int(units["CoreNodesRunning"])
+        row["TaskNodesRunning"] = int(units["TaskNodesRunning"])
         row["IsIdle"] = 1.0 if self._is_idle() else 0.0
         self.recorder.metrics.append(row)
         for queue_row in self.rm.queue_snapshot():
