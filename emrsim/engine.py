@@ -24,7 +24,6 @@ from emrsim.nodes.cluster import (
     BOOTSTRAPPING,
     END_CLUSTER,
     PROVISIONING,
-    TERMINATED,
     Instance,
     Instances,
 )
@@ -49,6 +48,9 @@ from emrsim.yarn.nodes import NodeManager
 from emrsim.yarn.queues import build_queues, leaf_names
 from emrsim.yarn.rm import ResourceManager
 from emrsim.yarn.sizing import am_node_filter
+
+_PROVISIONING = (PROVISIONING,)
+_STARTING = (PROVISIONING, BOOTSTRAPPING)
 
 METRICS_PERIOD_S = 60.0
 """metrics.csv has one row per simulated minute (EMR's 1-minute CloudWatch resolution)."""
@@ -75,6 +77,8 @@ class Simulation:
         self._stop = env.event()
         self._idle_token = 0
         self._idle_since: float | None = None
+        self._provisioning_from = 0  # see _startup_progress
+        self._starting_from = 0
 
         self.targets = capacity_targets(s, self.types)
         self.replication_factor = replication_for(
@@ -290,22 +294,36 @@ class Simulation:
         """
         if self.ready_s is not None or self.state in ENDING:
             return
-        needed = [
-            i
-            for i in self.instances.instances
-            if i.state != TERMINATED and (i.role is not Role.TASK or i.request_s == 0.0)
-        ]
+        # Instances only move forward (PROVISIONING -> BOOTSTRAPPING -> RUNNING -> TERMINATED),
+        # so the scans resume where they last stopped: linear in the instances over the whole
+        # startup, not per instance that comes up.
+        self._provisioning_from = self._first_waited_for(self._provisioning_from, _PROVISIONING)
+        self._starting_from = self._first_waited_for(self._starting_from, _STARTING)
+        started = len(self.instances.instances)
         if (
             self.state == "STARTING"
-            and not any(i.state == PROVISIONING for i in needed)
+            and self._provisioning_from == started
             and self.provisioner.targets_met(Role.PRIMARY, running=False)
             and self.provisioner.targets_met(Role.CORE, running=False)
         ):
             self._set_state("BOOTSTRAPPING", "")
-        if any(i.state in (PROVISIONING, BOOTSTRAPPING) for i in needed):
+        if self._starting_from < started:
             return
         if self.provisioner.targets_met(Role.PRIMARY) and self.provisioner.targets_met(Role.CORE):
             self._ready()
+
+    def _first_waited_for(self, start: int, states: tuple[str, ...]) -> int:
+        """The index of the first instance from ``start`` that the cluster waits for (not
+        terminated; core, primary, or task fulfilled at launch) and that is in ``states``;
+        the number of instances when there is none."""
+        instances = self.instances.instances
+        k = start
+        while k < len(instances):
+            i = instances[k]
+            if i.state in states and (i.role is not Role.TASK or i.request_s == 0.0):
+                break
+            k += 1
+        return k
 
     def _ready(self) -> None:
         now = self.env.now
