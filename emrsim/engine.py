@@ -16,7 +16,7 @@ from pathlib import Path
 
 import simpy
 
-from emrsim.events import NODE_LOSS, SAMPLE, Background, call_at
+from emrsim.events import NODE_LOSS, SAMPLE, Background, call_at, run_until, step
 from emrsim.hdfs.capacity import replication_for
 from emrsim.hdfs.service import HdfsService
 from emrsim.losses import ENDING, NodeLosses
@@ -187,10 +187,10 @@ class Simulation:
         call_at(env, 0.0, self._sample, SAMPLE)
         try:
             if observer is None:
-                env.run(until=self._stop)
+                run_until(env, self._stop)
             else:
                 while not self._stop.processed and env.peek() != math.inf:
-                    env.step()
+                    step(env)
                     observer(self)
         finally:
             self.recorder.close()
