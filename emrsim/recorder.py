@@ -45,6 +45,11 @@ METRIC_NAMES: tuple[str, ...] = (
 """The per-minute metrics (EMR's CloudWatch names, emr-facts 9), in metrics.csv order."""
 
 
+_ENCODE = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+"""``json.dumps(record, separators=(",", ":"))`` without building an encoder per line (the
+records are flat: nothing circular to check)."""
+
+
 class Recorder:
     """Receives typed records from the model."""
 
@@ -60,7 +65,7 @@ class Recorder:
         """One line of the event trace: ``{"time_s": ..., "event": ..., **fields}``."""
         if self._fh is not None:
             record = {"time_s": round(time_s, 6), "event": event, **fields}
-            self._fh.write(json.dumps(record, separators=(",", ":")) + "\n")
+            self._fh.write(_ENCODE(record) + "\n")
 
     def close(self) -> None:
         """Flush and close the trace file."""
