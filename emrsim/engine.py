@@ -421,22 +421,23 @@ class Simulation:
         spec = self.scenario.workload.streams[index]
         queue = spec.job.queue or spec.queue or "default"
         name = spec.job.name or f"{spec.name}-{k + 1}"
-        app = self.jobs.make(
-            spec.job, ("streams", index), name, queue, lambda a: self._app_ended(a, None)
-        )
+        app = self.jobs.make(spec.job, ("streams", index), name, queue, self._job_ended)
         self.apps.append(app)
         self.rm.submit(app)
         self._check_idle()
 
     def _submit_trace(self, index: int, job: TraceJob) -> None:
-        app = self.jobs.make_trace(job, index, lambda a: self._app_ended(a, None))
+        app = self.jobs.make_trace(job, index, self._job_ended)
         self.apps.append(app)
         self.rm.submit(app)
         self._check_idle()
 
-    def _app_ended(self, app: Application, step: StepRun | None) -> None:
-        if step is not None:
-            self.steps.app_ended(step, app)
+    def _app_ended(self, app: Application, step: StepRun) -> None:
+        self.steps.app_ended(step, app)
+        self._work_changed()
+
+    def _job_ended(self, app: Application) -> None:
+        """A job of a stream or trace (not a step) ended."""
         self._work_changed()
 
     def _write_output(self, stage: StageRun, node_manager: NodeManager) -> bool:

@@ -205,7 +205,8 @@ class ResourceManager:
             return
         blocked: list[tuple[int, int, bool]] = []
         scheduler = self.scheduler
-        scheduler.begin_pass()
+        if scheduler.kind == "fair":
+            scheduler.begin_pass()
         while self._free:
             for leaf in scheduler.leaf_order(self.cluster_mb, self.cluster_vcores):
                 if self._allocate_in(leaf, blocked):
@@ -229,7 +230,8 @@ class ResourceManager:
 
     def _allocate_in(self, queue: QueueRun, blocked: list[tuple[int, int, bool]]) -> bool:
         """Give one container to the first application of ``queue`` that can use one."""
-        self._activate(queue)
+        if queue.waiting:
+            self._activate(queue)
         scheduler = self.scheduler
         for app in scheduler.app_order(queue, self.cluster_mb, self.cluster_vcores):
             request = app.next_request()
@@ -301,8 +303,8 @@ class ResourceManager:
         target: StageRun | ExecutorPool | None,
     ) -> None:
         now = self.env.now
-        stage = target if isinstance(target, StageRun) else None
-        pool = target if isinstance(target, ExecutorPool) else None
+        stage = target if target.__class__ is StageRun else None
+        pool = target if target.__class__ is ExecutorPool else None
         task = stage.pending.popleft() if stage is not None else -1
         container = Container(
             self._next_container, app, node, memory_mb, vcores, stage, task, now, pool is not None
@@ -326,7 +328,8 @@ class ResourceManager:
         app.state = RUNNING
         if stage is not None:
             stage.running += 1
-            container.will_fail = stage.fails(task, stage.attempts[task], app.max_task_attempts)
+            if stage.fail_draws:
+                container.will_fail = stage.fails(task, stage.attempts[task], app.max_task_attempts)
         self.masters.started(queue, container, pool)
 
     def _account(
@@ -335,9 +338,12 @@ class ResourceManager:
         """Apply a signed change of allocated resources to the queues and the cluster."""
         now = self.env.now
         self.scheduler.account(queue, app, memory_mb, vcores, containers, now)
-        self.allocated_mb += memory_mb
+        allocated = self.allocated_mb = self.allocated_mb + memory_mb
         self.allocated_vcores += vcores
-        self.allocated_memory.set(now, self.allocated_mb)
+        avg = self.allocated_memory  # TimeAverage.set written out (twice per container)
+        avg.integral += avg.value * (now - avg.last_s)
+        avg.last_s = now
+        avg.value = allocated
 
     def release(self, container: Container) -> None:
         """Free a container's resources (an executor's running tasks go back to their queues);
@@ -409,12 +415,13 @@ class ResourceManager:
         now = self.env.now
         if app.executors is not None:
             app.executors.stop()
-        for container in sorted(app.containers, key=lambda c: c.id):
-            if container.stage is None and state == FINISHED:  # the AM, executors
-                self.release(container)
-                self.counts.completed += 1
-            else:
-                self.kill_container(container)
+        if app.containers:
+            for container in sorted(app.containers, key=lambda c: c.id):
+                if container.stage is None and state == FINISHED:  # the AM, executors
+                    self.release(container)
+                    self.counts.completed += 1
+                else:
+                    self.kill_container(container)
         app.am_container = None
         app.state = state
         app.end_s = now
