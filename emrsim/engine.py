@@ -77,6 +77,7 @@ class Simulation:
         self._stop = env.event()
         self._idle_token = 0
         self._idle_since: float | None = None
+        self._idle_timeout = s.cluster.idle_timeout  # read after every job
         self._provisioning_from = 0  # see _startup_progress
         self._starting_from = 0
 
@@ -360,7 +361,7 @@ class Simulation:
         return self.ready_s is not None and not self.rm.apps and not self.steps.active
 
     def _check_idle(self) -> None:
-        timeout = self.scenario.cluster.idle_timeout
+        timeout = self._idle_timeout
         if timeout is None:
             return
         if not self._is_idle():

@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable
 from functools import partial
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -219,7 +220,8 @@ class ResourceManager:
 
     def _activate_all(self) -> None:
         for queue in self.queues:
-            self._activate(queue)
+            if queue.waiting:
+                self._activate(queue)
 
     def _activate(self, queue: QueueRun) -> None:
         while queue.waiting:
@@ -488,5 +490,5 @@ class ResourceManager:
         }
 
 
-def _app_id(app: Application) -> int:
-    return app.id
+_app_id = attrgetter("id")
+"""An application's id (the order of queues' demand lists), as a C-level key."""

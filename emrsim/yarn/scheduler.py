@@ -9,6 +9,7 @@ import bisect
 import itertools
 from collections import deque
 from collections.abc import Iterator
+from operator import attrgetter
 
 from emrsim.events import TimeAverage
 from emrsim.yarn.apps import Application
@@ -363,5 +364,5 @@ def _prospective_demand(app: Application) -> tuple[int, int]:
     return mb, vc
 
 
-def _app_id(app: Application) -> int:
-    return app.id
+_app_id = attrgetter("id")
+"""An application's id (the order of demand lists), as a C-level key."""
