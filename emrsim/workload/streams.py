@@ -53,7 +53,7 @@ class StreamRun:
         if until is not None and due > until:
             self._finish()
             return
-        call_at(self.env, self._ready_s + due - self.env.now, partial(self._arrive, due))
+        call_at(self.env, self._ready_s + due - self.env._now, partial(self._arrive, due))
 
     def _arrive(self, offset_s: float) -> None:
         if self.exhausted:

@@ -47,7 +47,7 @@ class AppMasters:
         """A container was launched: an AM (a Spark driver), an executor of ``pool``, or a task
         that starts its work now or, with MapReduce slow-start, once its inputs are ready."""
         app = container.app
-        now = self.env.now
+        now = self.env._now  # (the property costs a call per container)
         stage = container.stage
         if stage is not None:
             if self.recorder.tracing:
@@ -161,7 +161,7 @@ class AppMasters:
     ) -> bool:
         """Settle a task attempt that ran in ``container`` (None: in an executor slot on
         ``node``). False when the application has ended."""
-        now = self.env.now
+        now = self.env._now
         rm = self.rm
         ok = not will_fail
         why = "task attempt failed"

@@ -169,7 +169,7 @@ class ResourceManager:
         """An application arrives in its queue."""
         queue = self.queue_by_name[app.queue]
         app.queue = queue.config.name
-        now = self.env.now
+        now = self.env._now  # the property costs a call; this runs per job
         app.submit_s = now
         app.state = ACCEPTED
         if app.executor_spec is not None:
@@ -304,7 +304,7 @@ class ResourceManager:
         vcores: int,
         target: StageRun | ExecutorPool | None,
     ) -> None:
-        now = self.env.now
+        now = self.env._now  # (the property costs a call per container)
         stage = target if target.__class__ is StageRun else None
         pool = target if target.__class__ is ExecutorPool else None
         task = stage.pending.popleft() if stage is not None else -1
@@ -338,7 +338,7 @@ class ResourceManager:
         self, queue: QueueRun, app: Application, memory_mb: int, vcores: int, containers: int
     ) -> None:
         """Apply a signed change of allocated resources to the queues and the cluster."""
-        now = self.env.now
+        now = self.env._now
         self.scheduler.account(queue, app, memory_mb, vcores, containers, now)
         allocated = self.allocated_mb = self.allocated_mb + memory_mb
         self.allocated_vcores += vcores
@@ -414,7 +414,7 @@ class ResourceManager:
     def end_app(self, app: Application, state: str, reason: str) -> None:
         """The application ends in ``state``: its containers are released (FINISHED: the AM
         and executors complete) or killed."""
-        now = self.env.now
+        now = self.env._now
         if app.executors is not None:
             app.executors.stop()
         if app.containers:

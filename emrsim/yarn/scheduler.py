@@ -30,6 +30,7 @@ class QueueRun:
         "containers",
         "demand",
         "memory",
+        "only_queue_why",
         "outstanding",
         "parent",
         "path",
@@ -67,6 +68,8 @@ class QueueRun:
         self.memory = TimeAverage()
         self.vcores = TimeAverage()
         self.busy = TimeAverage()
+        # Why the queue is served when it is the only one (the trace says so per container).
+        self.only_queue_why = f"{config.name}: the only queue, applications in submission order"
 
     def lineage(self) -> Iterator[QueueRun]:
         """This queue and its ancestors, the root last."""
@@ -208,7 +211,7 @@ class Scheduler:
     def explain(self, leaf: QueueRun, cluster_mb: float, cluster_vc: float) -> str:
         """Why ``leaf`` was served, in words (for the event trace)."""
         if self.kind == "fifo" or len(self.leaves) == 1:
-            return f"{leaf.config.name}: the only queue, applications in submission order"
+            return leaf.only_queue_why
         if self.kind == "fair":
             c = leaf.config
             demand_mb = self._demand.get(leaf, (0.0, 0.0))[0]
