@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import resource
 import subprocess
@@ -112,6 +113,7 @@ def scale_scenario(
 def timed_run(data: dict[str, Any], events_path: Path | None = None) -> tuple[float, int]:
     """Wall seconds of one run (scenario built beforehand) and the containers it launched."""
     scenario = scenario_from_data(data)
+    gc.collect()  # the previous run's objects are not this run's cost
     start = time.perf_counter()
     result = Simulation(scenario, 0, events_path).run()
     wall = time.perf_counter() - start
