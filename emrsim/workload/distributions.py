@@ -73,6 +73,9 @@ class ExponentialDraws:
     def take(self, mean: float, n: int) -> list[float]:
         """``n`` draws of an exponential distribution of mean ``mean``."""
         i, buf = self._i, self._buf
+        if n == 1 and i < len(buf):  # one task per stage: the common case of small jobs
+            self._i = i + 1
+            return [mean * buf[i]]
         if i + n <= len(buf):
             self._i = i + n
             return [mean * x for x in buf[i : i + n]]

@@ -241,13 +241,14 @@ def _link(runs: list[StageRun], parents: list[list[int]], slow_start: float | No
     """:func:`_wire` with the dependencies as stage indices; ``slow_start`` for a mapreduce
     job (None otherwise)."""
     for run, deps in zip(runs, parents, strict=True):
-        run.deps_left = len(deps)
-        for dep in deps:
-            parent = runs[dep]
-            parent.children.append(run)
-            run.parents.append(parent)
-        if deps and slow_start is not None:
-            run.slow_start = slow_start
+        if deps:
+            run.deps_left = len(deps)
+            for dep in deps:
+                parent = runs[dep]
+                parent.children.append(run)
+                run.parents.append(parent)
+            if slow_start is not None:
+                run.slow_start = slow_start
         run.pending.extend(range(run.tasks))  # requested once the stage is released
 
 

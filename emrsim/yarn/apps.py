@@ -6,7 +6,7 @@ These are plain state holders with no clock; :mod:`emrsim.yarn.rm` drives them.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class StageRun:
         self.durations = durations
         self.attempts = [0] * self.tasks
         self.fail_probability = fail_probability
-        self.fail_draws: list[float] = []
+        self.fail_draws: Sequence[float] = ()  # none: the stage's tasks never fail
         self.output_gb_per_task = output_gb / self.tasks
         self.input_gb = input_gb
         self.released = False
