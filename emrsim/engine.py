@@ -63,7 +63,7 @@ def _collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused (as it was before, afterwards).
 
     A run's state (applications, stages, containers, nodes) lives until the run ends and
-    forms almost no garbage cycles while it runs (none to a few thousand objects in the
+    forms almost no garbage cycles while it runs (at most a few dozen objects in each of the
     bundled scenarios and benchmarks), yet the collector's passes over that growing state
     cost 25-40% of a run's time. Reference counting still frees everything else at once."""
     was_enabled = gc.isenabled()
