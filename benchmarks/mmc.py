@@ -6,6 +6,7 @@ the ratio of their wall times is emrsim's overhead over the event-loop floor (ta
 
 from __future__ import annotations
 
+import gc
 import time
 from typing import Any
 
@@ -91,9 +92,13 @@ def run(jobs: int = 20_000, slots: int = 8, rho: float = 0.9, repeat: int = 3) -
     scenario = scenario_from_data(mmc_scenario(jobs, slots, rho))
     emrsim_s, bare_s = [], []
     for _ in range(repeat):
+        # Each timing starts with no garbage left by the previous run (emrsim pauses the
+        # cyclic collector during a run, so a finished run's objects are collected later).
+        gc.collect()
         start = time.perf_counter()
         Simulation(scenario).run()
         emrsim_s.append(time.perf_counter() - start)
+        gc.collect()
         start = time.perf_counter()
         bare_simpy(jobs, slots, rho)
         bare_s.append(time.perf_counter() - start)

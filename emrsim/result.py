@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class JobRecord:
-    """One row of jobs.csv."""
+    """One row of jobs.csv (not frozen: a run builds one per job, and a frozen dataclass's
+    constructor costs five times as much)."""
 
     job_id: int
     name: str

@@ -44,27 +44,33 @@ def test_doubling_nodes_barely_changes_time() -> None:
 
 def test_long_idle_horizon_stays_cheap() -> None:
     # A one-hour workload on a keep-alive cluster: a week's horizon adds only idle sampling
-    # (one row a minute, 10,080 rows). Target ~1; on 50 nodes it is ~1.75 today (~1.1 on 1,000
-    # nodes, where the hour's work weighs more: see benchmarks/results.jsonl). The bound catches
-    # per-sample costs growing, e.g. a sampler scanning every application or container.
+    # (one row a minute, 10,080 rows), which recomputes nothing while nothing changes. Target
+    # ~1; on 50 nodes it is ~1.1-1.2 (it was ~1.75 when every sample scanned every instance).
+    # The bound catches per-sample costs growing, e.g. a sampler scanning every application,
+    # container or instance again.
     hour = 3600.0
     small = dict(nodes=NODES, containers=0, keep_alive=True, until_s=hour)
     ratio = _ratio(
         scale_scenario(**small, horizon_s=hour), scale_scenario(**small, horizon_s=7 * 24 * hour), 2
     )
-    assert ratio <= 2.5
+    assert ratio <= 1.5
 
 
 def test_mmc_overhead_over_bare_simpy() -> None:
+    import gc
     import time
 
     scenario = scenario_from_data(mmc_scenario(4000, 8, 0.9))
     emrsim_s, bare_s = [], []
     for _ in range(3):
+        gc.collect()  # neither side pays for the garbage of the run before (as benchmarks/mmc)
         start = time.perf_counter()
         Simulation(scenario).run()
         emrsim_s.append(time.perf_counter() - start)
+        gc.collect()
         start = time.perf_counter()
         bare_simpy(4000, 8, 0.9)
         bare_s.append(time.perf_counter() - start)
-    assert min(emrsim_s) / min(bare_s) <= 8.0  # target 2; a regression guard, not the target
+    # Target 2; measured ~2.3-3.3 on a shared 2-core machine (it was 4-7 before the collector
+    # was paused during runs). A regression guard with room for noise, not the target.
+    assert min(emrsim_s) / min(bare_s) <= 4.5

@@ -22,6 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from emrsim import Simulation
+from emrsim.events import step
 from emrsim.hdfs.blocks import NO_NODE, BlockMap
 from emrsim.hdfs.namenode import NameNode
 from emrsim.recorder import Recorder
@@ -103,7 +104,7 @@ class Clock:
         rows = []
         before = self.started()
         while self.env.peek() <= until:
-            self.env.step()
+            step(self.env)
             now = self.started()
             rows.append((self.env.now, now - before, dict(self.namenode.streams)))
             before = now

@@ -128,6 +128,9 @@ class Instances:
         self.on_provisioned = on_provisioned
         self.instances: list[Instance] = []
         self.closed = False  # the cluster is terminating: no more launches
+        # Bumped whenever an instance is launched or changes state, so per-minute metrics
+        # derived from the instances are recomputed only when something changed.
+        self.version = 0
 
     def launch(self, spec: LaunchSpec, count: int) -> list[Instance]:
         """Request ``count`` instances of ``spec`` now; each provisions then bootstraps."""
@@ -137,6 +140,7 @@ class Instances:
         for k in range(count):
             inst = Instance(len(self.instances) + 1, spec, self.env.now)
             self.instances.append(inst)
+            self.version += 1
             launched.append(inst)
             boot = float(bootstrap[k])
             call_at(self.env, float(provision[k]), partial(self._provisioned, inst, boot))
@@ -146,6 +150,7 @@ class Instances:
         if inst.state == TERMINATED:
             return
         inst.state = BOOTSTRAPPING
+        self.version += 1
         inst.start_s = self.env.now
         if self.on_provisioned is not None:
             self.on_provisioned(inst)
@@ -155,6 +160,7 @@ class Instances:
         if inst.state == TERMINATED:
             return
         inst.state = RUNNING
+        self.version += 1
         inst.ready_s = self.env.now
         self.on_running(inst)
 
@@ -169,6 +175,7 @@ class Instances:
         if inst.state == TERMINATED:
             return
         inst.state = TERMINATED
+        self.version += 1
         inst.end_reason = reason
         if inst.start_s is not None:
             inst.end_s = self.env.now
@@ -179,6 +186,7 @@ class Instances:
         self.closed = True
 
         def finish() -> None:
+            self.version += 1
             for inst in self.instances:
                 if inst.state != TERMINATED:
                     inst.state = TERMINATED

@@ -44,3 +44,25 @@ def unit_metrics(sim: Simulation) -> dict[str, float]:
                 )
             )
     return out
+
+
+class UnitMetrics:
+    """:func:`unit_metrics` for the per-minute sampler, recomputed only when an instance was
+    launched or changed state, or a request changed its units: an idle minute costs a
+    comparison, not a scan of every instance."""
+
+    __slots__ = ("_key", "_metrics", "sim")
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self._key: tuple[int, tuple[int, ...]] | None = None
+        self._metrics: dict[str, float] = {}
+
+    def now(self) -> dict[str, float]:
+        """The metrics now (the same dict while nothing changed: callers copy, not mutate)."""
+        sim = self.sim
+        key = (sim.instances.version, tuple(r.units for r in sim.provisioner.requests.values()))
+        if key != self._key:
+            self._key = key
+            self._metrics = unit_metrics(sim)
+        return self._metrics

@@ -54,3 +54,35 @@ class Sampler:
         value = self._buf[self._i]
         self._i += 1
         return value
+
+
+class ExponentialDraws:
+    """Exponential draws of any mean from a generator used for nothing else, handed out from
+    blocks of standard exponential draws: ``take(mean, n)`` returns exactly what
+    ``rng.exponential(mean, n).tolist()`` would, call after call (numpy draws each value as
+    the mean times the next standard exponential), without a numpy call per job."""
+
+    __slots__ = ("_buf", "_i", "_rng")
+    BLOCK = 256
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._rng = rng
+        self._buf: list[float] = []
+        self._i = 0
+
+    def take(self, mean: float, n: int) -> list[float]:
+        """``n`` draws of an exponential distribution of mean ``mean``."""
+        i, buf = self._i, self._buf
+        if n == 1 and i < len(buf):  # one task per stage: the common case of small jobs
+            self._i = i + 1
+            return [mean * buf[i]]
+        if i + n <= len(buf):
+            self._i = i + n
+            return [mean * x for x in buf[i : i + n]]
+        out = [mean * x for x in buf[i:]]
+        while len(out) < n:
+            buf = self._buf = self._rng.standard_exponential(self.BLOCK).tolist()
+            take = min(n - len(out), self.BLOCK)
+            out += [mean * x for x in buf[:take]]
+            self._i = take
+        return out

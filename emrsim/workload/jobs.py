@@ -16,7 +16,8 @@ import numpy as np
 from emrsim.nodes.catalogue import InstanceType
 from emrsim.random import RunStreams
 from emrsim.scenario.models import Job, Scenario, stage_dependencies
-from emrsim.workload.distributions import sample
+from emrsim.scenario.values import Constant, Exponential
+from emrsim.workload.distributions import ExponentialDraws, sample
 from emrsim.workload.traces.common import TraceJob
 from emrsim.yarn.apps import Application, StageRun
 from emrsim.yarn.sizing import am_request, core_type, normalise, stage_request
@@ -65,10 +66,15 @@ class JobFactory:
         durations_rng = plan.durations_rng
         failures_rng = plan.failures_rng
         runs: list[StageRun] = []
+        exponentials = plan.exponentials
         for k, (spec, (memory_mb, vcores)) in enumerate(
             zip(job.stages, plan.requests, strict=True)
         ):
-            durations = sample(spec.duration, durations_rng, spec.tasks).tolist()
+            dist = spec.duration
+            if exponentials is not None and dist.__class__ is Exponential:
+                durations = exponentials.take(dist.mean, spec.tasks)
+            else:
+                durations = sample(dist, durations_rng, spec.tasks).tolist()
             run = StageRun(
                 k,
                 spec.name,
@@ -106,9 +112,15 @@ class JobFactory:
         plan = self._plans.get(key)
         if plan is None or plan.job is not job:
             by_name = {spec.name: k for k, spec in enumerate(job.stages)}
+            durations_rng = self._rng("durations", kind, index)
+            # A stream's durations generator serves only its one job spec: when every stage
+            # draws exponential (or constant) durations, they can come from blocks of draws.
+            blocks = kind == "streams" and all(
+                isinstance(spec.duration, Exponential | Constant) for spec in job.stages
+            )
             plan = _JobPlan(
                 job,
-                self._rng("durations", kind, index),
+                durations_rng,
                 self._rng("failures", kind, index),
                 [stage_request(self.scenario, self.types, job, k) for k in range(len(job.stages))],
                 [
@@ -120,6 +132,7 @@ class JobFactory:
                 am_request(self.scenario, self.types, job),
                 f"{kind}.{index}",
                 self._executors(job),
+                ExponentialDraws(durations_rng) if blocks else None,
             )
             self._plans[key] = plan
         return plan
@@ -228,13 +241,14 @@ def _link(runs: list[StageRun], parents: list[list[int]], slow_start: float | No
     """:func:`_wire` with the dependencies as stage indices; ``slow_start`` for a mapreduce
     job (None otherwise)."""
     for run, deps in zip(runs, parents, strict=True):
-        run.deps_left = len(deps)
-        for dep in deps:
-            parent = runs[dep]
-            parent.children.append(run)
-            run.parents.append(parent)
-        if deps and slow_start is not None:
-            run.slow_start = slow_start
+        if deps:
+            run.deps_left = len(deps)
+            for dep in deps:
+                parent = runs[dep]
+                parent.children.append(run)
+                run.parents.append(parent)
+            if slow_start is not None:
+                run.slow_start = slow_start
         run.pending.extend(range(run.tasks))  # requested once the stage is released
 
 
@@ -246,6 +260,7 @@ class _JobPlan:
         "am",
         "durations_rng",
         "executors",
+        "exponentials",
         "failures_rng",
         "job",
         "parents",
@@ -267,6 +282,7 @@ class _JobPlan:
         am: tuple[int, int] | None,
         source: str,
         executors: ExecutorSpec | None,
+        exponentials: ExponentialDraws | None = None,
     ) -> None:
         self.job = job  # kept so that id(job) in the cache key cannot be reused
         self.durations_rng = durations_rng
@@ -278,3 +294,4 @@ class _JobPlan:
         self.am = am
         self.source = source
         self.executors = executors
+        self.exponentials = exponentials  # the durations, when all exponential or constant

@@ -68,11 +68,15 @@ class StepRunner:
     @property
     def active(self) -> bool:
         """Whether any step is pending or running."""
+        if not self.steps:  # asked after every job: most runs have only streams
+            return False
         return any(s.state in (PENDING, RUNNING) for s in self.steps)
 
     @property
     def running(self) -> int:
         """How many steps are running."""
+        if not self.steps:
+            return 0
         return sum(1 for s in self.steps if s.state == RUNNING)
 
     def start(self) -> None:

@@ -5,6 +5,7 @@ cluster is ready, then one every inter-arrival time, until ``count`` jobs or tim
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import simpy
@@ -52,7 +53,7 @@ class StreamRun:
         if until is not None and due > until:
             self._finish()
             return
-        call_at(self.env, self._ready_s + due - self.env.now, lambda: self._arrive(due))
+        call_at(self.env, self._ready_s + due - self.env._now, partial(self._arrive, due))
 
     def _arrive(self, offset_s: float) -> None:
         if self.exhausted:

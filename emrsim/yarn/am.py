@@ -11,6 +11,7 @@ node run again while a child stage still needs it. Spark executors' slots are ru
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from emrsim.events import call_at
@@ -46,9 +47,8 @@ class AppMasters:
         """A container was launched: an AM (a Spark driver), an executor of ``pool``, or a task
         that starts its work now or, with MapReduce slow-start, once its inputs are ready."""
         app = container.app
-        now = self.env.now
+        now = self.env._now  # (the property costs a call per container)
         stage = container.stage
-        node = container.node.instance.id
         if stage is not None:
             if self.recorder.tracing:
                 self.recorder.event(
@@ -56,7 +56,7 @@ class AppMasters:
                     "container_started",
                     app=app.id,
                     container=container.id,
-                    node=node,
+                    node=container.node.instance.id,
                     queue=queue.config.name,
                     stage=stage.name,
                     task=container.task,
@@ -74,6 +74,7 @@ class AppMasters:
                 self._start_task(container)
             return
         fields = {"queue": queue.config.name, "app": app.id, "container": container.id}
+        node = container.node.instance.id
         if pool is not None:
             pool.add(container)
             self.recorder.event(
@@ -99,10 +100,10 @@ class AppMasters:
         stage = container.stage
         assert stage is not None
         duration = stage.durations[container.task]
-        if not self.readable(stage, container.task):
+        if stage.input_blocks is not None and not self.readable(stage, container.task):
             container.will_fail = True
             duration = MISSING_BLOCK_FAIL_S
-        call_at(self.env, duration, lambda: self._task_done(container))
+        call_at(self.env, duration, partial(self._task_done, container))
 
     def readable(self, stage: StageRun, task: int) -> bool:
         """Whether ``task`` can read its input from HDFS now (remembered when it cannot)."""
@@ -160,7 +161,7 @@ class AppMasters:
     ) -> bool:
         """Settle a task attempt that ran in ``container`` (None: in an executor slot on
         ``node``). False when the application has ended."""
-        now = self.env.now
+        now = self.env._now
         rm = self.rm
         ok = not will_fail
         why = "task attempt failed"
@@ -200,10 +201,11 @@ class AppMasters:
                 stage=waiting.stage.name,
             )
             self._start_task(waiting)
-        if stage.complete or app.slow_start_waiting:
+        complete = stage.done == stage.tasks
+        if complete or app.slow_start_waiting:
             if not self.release_stages(app):
                 return False
-            if stage.complete and app.all_done():
+            if complete and app.all_done():
                 rm.end_app(app, FINISHED, "")
                 return False
             rm.wants(app)

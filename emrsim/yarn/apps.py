@@ -6,7 +6,7 @@ These are plain state holders with no clock; :mod:`emrsim.yarn.rm` drives them.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class StageRun:
         self.durations = durations
         self.attempts = [0] * self.tasks
         self.fail_probability = fail_probability
-        self.fail_draws: list[float] = []
+        self.fail_draws: Sequence[float] = ()  # none: the stage's tasks never fail
         self.output_gb_per_task = output_gb / self.tasks
         self.input_gb = input_gb
         self.released = False
@@ -265,7 +265,10 @@ class Application:
     def release_stages(self) -> None:
         """Make ready, in stage order, every unfinished stage whose dependencies are done, or,
         with MapReduce slow-start, whose parents have finished enough of their tasks."""
-        self.ready = [s for s in self.stages if not s.complete and _startable(s)]
+        # ``complete`` and the common case of _startable written out: run twice per job.
+        self.ready = [
+            s for s in self.stages if s.done != s.tasks and (s.deps_left == 0 or _startable(s))
+        ]
 
     @property
     def slow_start_waiting(self) -> bool:
@@ -277,7 +280,7 @@ class Application:
 
     def all_done(self) -> bool:
         """Every stage has finished."""
-        return all(s.complete for s in self.stages)
+        return all(s.done == s.tasks for s in self.stages)
 
     def lose_outputs(self, node_index: int) -> list[tuple[StageRun, int]]:
         """Node ``node_index`` is gone with the shuffle outputs on its disks: reset the

@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable
 from functools import partial
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -168,7 +169,7 @@ class ResourceManager:
         """An application arrives in its queue."""
         queue = self.queue_by_name[app.queue]
         app.queue = queue.config.name
-        now = self.env.now
+        now = self.env._now  # the property costs a call; this runs per job
         app.submit_s = now
         app.state = ACCEPTED
         if app.executor_spec is not None:
@@ -205,7 +206,8 @@ class ResourceManager:
             return
         blocked: list[tuple[int, int, bool]] = []
         scheduler = self.scheduler
-        scheduler.begin_pass()
+        if scheduler.kind == "fair":
+            scheduler.begin_pass()
         while self._free:
             for leaf in scheduler.leaf_order(self.cluster_mb, self.cluster_vcores):
                 if self._allocate_in(leaf, blocked):
@@ -218,7 +220,8 @@ class ResourceManager:
 
     def _activate_all(self) -> None:
         for queue in self.queues:
-            self._activate(queue)
+            if queue.waiting:
+                self._activate(queue)
 
     def _activate(self, queue: QueueRun) -> None:
         while queue.waiting:
@@ -229,7 +232,8 @@ class ResourceManager:
 
     def _allocate_in(self, queue: QueueRun, blocked: list[tuple[int, int, bool]]) -> bool:
         """Give one container to the first application of ``queue`` that can use one."""
-        self._activate(queue)
+        if queue.waiting:
+            self._activate(queue)
         scheduler = self.scheduler
         for app in scheduler.app_order(queue, self.cluster_mb, self.cluster_vcores):
             request = app.next_request()
@@ -300,9 +304,9 @@ class ResourceManager:
         vcores: int,
         target: StageRun | ExecutorPool | None,
     ) -> None:
-        now = self.env.now
-        stage = target if isinstance(target, StageRun) else None
-        pool = target if isinstance(target, ExecutorPool) else None
+        now = self.env._now  # (the property costs a call per container)
+        stage = target if target.__class__ is StageRun else None
+        pool = target if target.__class__ is ExecutorPool else None
         task = stage.pending.popleft() if stage is not None else -1
         container = Container(
             self._next_container, app, node, memory_mb, vcores, stage, task, now, pool is not None
@@ -326,18 +330,22 @@ class ResourceManager:
         app.state = RUNNING
         if stage is not None:
             stage.running += 1
-            container.will_fail = stage.fails(task, stage.attempts[task], app.max_task_attempts)
+            if stage.fail_draws:
+                container.will_fail = stage.fails(task, stage.attempts[task], app.max_task_attempts)
         self.masters.started(queue, container, pool)
 
     def _account(
         self, queue: QueueRun, app: Application, memory_mb: int, vcores: int, containers: int
     ) -> None:
         """Apply a signed change of allocated resources to the queues and the cluster."""
-        now = self.env.now
+        now = self.env._now
         self.scheduler.account(queue, app, memory_mb, vcores, containers, now)
-        self.allocated_mb += memory_mb
+        allocated = self.allocated_mb = self.allocated_mb + memory_mb
         self.allocated_vcores += vcores
-        self.allocated_memory.set(now, self.allocated_mb)
+        avg = self.allocated_memory  # TimeAverage.set written out (twice per container)
+        avg.integral += avg.value * (now - avg.last_s)
+        avg.last_s = now
+        avg.value = allocated
 
     def release(self, container: Container) -> None:
         """Free a container's resources (an executor's running tasks go back to their queues);
@@ -406,15 +414,16 @@ class ResourceManager:
     def end_app(self, app: Application, state: str, reason: str) -> None:
         """The application ends in ``state``: its containers are released (FINISHED: the AM
         and executors complete) or killed."""
-        now = self.env.now
+        now = self.env._now
         if app.executors is not None:
             app.executors.stop()
-        for container in sorted(app.containers, key=lambda c: c.id):
-            if container.stage is None and state == FINISHED:  # the AM, executors
-                self.release(container)
-                self.counts.completed += 1
-            else:
-                self.kill_container(container)
+        if app.containers:
+            for container in sorted(app.containers, key=lambda c: c.id):
+                if container.stage is None and state == FINISHED:  # the AM, executors
+                    self.release(container)
+                    self.counts.completed += 1
+                else:
+                    self.kill_container(container)
         app.am_container = None
         app.state = state
         app.end_s = now
@@ -481,5 +490,5 @@ class ResourceManager:
         }
 
 
-def _app_id(app: Application) -> int:
-    return app.id
+_app_id = attrgetter("id")
+"""An application's id (the order of queues' demand lists), as a C-level key."""

@@ -9,6 +9,7 @@ import bisect
 import itertools
 from collections import deque
 from collections.abc import Iterator
+from operator import attrgetter
 
 from emrsim.events import TimeAverage
 from emrsim.yarn.apps import Application
@@ -29,6 +30,7 @@ class QueueRun:
         "containers",
         "demand",
         "memory",
+        "only_queue_why",
         "outstanding",
         "parent",
         "path",
@@ -66,6 +68,8 @@ class QueueRun:
         self.memory = TimeAverage()
         self.vcores = TimeAverage()
         self.busy = TimeAverage()
+        # Why the queue is served when it is the only one (the trace says so per container).
+        self.only_queue_why = f"{config.name}: the only queue, applications in submission order"
 
     def lineage(self) -> Iterator[QueueRun]:
         """This queue and its ancestors, the root last."""
@@ -207,7 +211,7 @@ class Scheduler:
     def explain(self, leaf: QueueRun, cluster_mb: float, cluster_vc: float) -> str:
         """Why ``leaf`` was served, in words (for the event trace)."""
         if self.kind == "fifo" or len(self.leaves) == 1:
-            return f"{leaf.config.name}: the only queue, applications in submission order"
+            return leaf.only_queue_why
         if self.kind == "fair":
             c = leaf.config
             demand_mb = self._demand.get(leaf, (0.0, 0.0))[0]
@@ -363,5 +367,5 @@ def _prospective_demand(app: Application) -> tuple[int, int]:
     return mb, vc
 
 
-def _app_id(app: Application) -> int:
-    return app.id
+_app_id = attrgetter("id")
+"""An application's id (the order of demand lists), as a C-level key."""
