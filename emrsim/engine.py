@@ -18,7 +18,7 @@ from pathlib import Path
 
 import simpy
 
-from emrsim.events import NODE_LOSS, SAMPLE, Background, call_at, run_until, step
+from emrsim.events import NODE_LOSS, SAMPLE, Background, call_at
 from emrsim.hdfs.capacity import replication_for
 from emrsim.hdfs.service import HdfsService
 from emrsim.losses import ENDING, NodeLosses
@@ -208,10 +208,10 @@ class Simulation:
         with _collector_paused():
             try:
                 if observer is None:
-                    run_until(env, self._stop)
+                    env.run(until=self._stop)
                 else:
                     while not self._stop.processed and env.peek() != math.inf:
-                        step(env)
+                        env.step()
                         observer(self)
             finally:
                 self.recorder.close()

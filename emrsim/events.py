@@ -8,9 +8,7 @@ every state change of that instant, and samplers read the settled state last.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
-from heapq import heappop, heappush
-from types import FunctionType, MethodType
+from heapq import heappush
 from typing import Any
 
 import simpy
@@ -33,63 +31,33 @@ def call_at(
 ) -> None:
     """Run ``callback()`` ``delay`` seconds from now, ordered by ``priority`` at equal times."""
     # The hot path of every run (one call per model event). Instead of a triggered simpy Event
-    # (Event.__init__, a closure, Environment.schedule), the callback itself goes straight on
-    # SimPy's heap with the same (time, priority, insertion id) key that Environment.schedule
-    # would give an event, so events run in exactly the same order; :func:`run_until` and
-    # :func:`step` call it. Relies on simpy 4's Environment._queue, _now and _eid.
-    queue: list[Any] = env._queue  # holds simpy Events in its annotation; callbacks too
-    heappush(queue, (env._now + delay, priority, next(env._eid), callback))
+    # (Event.__init__, a closure, Environment.schedule), a slotted _Due goes straight on SimPy's
+    # heap with the same (time, priority, insertion id) key that Environment.schedule would
+    # give it, so events run in exactly the same order. Relies on simpy 4's Environment._queue,
+    # _now and _eid (Simulation._nothing_pending already relies on _queue).
+    queue: list[Any] = env._queue  # holds simpy Events in its annotation; _Due stands in
+    heappush(queue, (env._now + delay, priority, next(env._eid), _Due(callback)))
 
 
-_CALLBACKS: frozenset[Any] = frozenset({FunctionType, MethodType, partial})
-"""The types of what :func:`call_at` puts on the heap (anything else callable works too, a
-little slower); simpy Events are the rest."""
+class _Due:
+    """What Environment.step needs of an event: ``callbacks`` (each called with the event) and
+    ``_ok`` (True: it succeeded, nothing to raise)."""
+
+    __slots__ = ("_ok", "callback", "callbacks")
+
+    def __init__(self, callback: Callable[[], Any]) -> None:
+        self.callback = callback
+        self.callbacks = _FIRE
+        self._ok = True
 
 
-def run_until(env: simpy.Environment, stop: simpy.Event) -> None:
-    """Process events until ``stop`` has been processed, like ``env.run(until=stop)`` (which
-    cannot run the plain callbacks of :func:`call_at`); RuntimeError if none is left first."""
-    if stop.callbacks is None:
-        return
-    queue: list[Any] = env._queue
-    callbacks = _CALLBACKS
-    event: Any
-    while queue:
-        env._now, _, _, event = heappop(queue)
-        if event.__class__ in callbacks:
-            event()
-        else:
-            _process(event)
-            if event is stop:
-                return
-    raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {stop}')
+def _fire(due: _Due) -> None:
+    due.callback()
 
 
-def step(env: simpy.Environment) -> None:
-    """Process the next event, like ``env.step()`` (IndexError when there is none)."""
-    queue: list[Any] = env._queue
-    event: Any
-    env._now, _, _, event = heappop(queue)
-    if event.__class__ in _CALLBACKS:
-        event()
-    else:
-        _process(event)
-
-
-def _process(event: Any) -> None:
-    """What ``Environment.step`` does with one popped entry that is not a known callback type:
-    a simpy Event's callbacks (raising its failure if it failed), or a plain callable."""
-    if not isinstance(event, simpy.Event):
-        event()
-        return
-    callbacks = event.callbacks
-    event.callbacks = None  # type: ignore[assignment]  # as simpy marks it processed
-    for callback in callbacks or ():
-        callback(event)
-    if not event._ok and not hasattr(event, "_defused"):
-        exc = type(event._value)(*event._value.args)
-        exc.__cause__ = event._value
-        raise exc
+_FIRE = (_fire,)
+"""The callbacks of every _Due (step sets an event's callbacks to None once run, never
+mutates them, so one tuple serves all)."""
 
 
 class TimeAverage:

@@ -22,7 +22,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from emrsim import Simulation
-from emrsim.events import step
 from emrsim.hdfs.blocks import NO_NODE, BlockMap
 from emrsim.hdfs.namenode import NameNode
 from emrsim.recorder import Recorder
@@ -104,7 +103,7 @@ class Clock:
         rows = []
         before = self.started()
         while self.env.peek() <= until:
-            step(self.env)
+            self.env.step()
             now = self.started()
             rows.append((self.env.now, now - before, dict(self.namenode.streams)))
             before = now
