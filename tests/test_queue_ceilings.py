@@ -89,8 +89,12 @@ CONTAINER = "<scenario>: workload.steps.0.job.stages.0.container: "
 
 
 def test_the_flapping_scenario_is_rejected() -> None:
-    """Found by the run invariants: it made managed scaling flap for ever."""
-    assert _errors(_FLAPPING) == [
+    """Found by the run invariants: it made managed scaling flap for ever. With a maximum of 9
+    units its container can never fit (the regression test raises the maximum to 13, where the
+    container fits the ceiling only on a cluster managed scaling never grows to)."""
+    data = copy.deepcopy(_FLAPPING)
+    data["scaling"]["managed"]["maximum_capacity_units"] = 9
+    assert _errors(data) == [
         "<scenario>: workload.steps.2.job.stages.0.container: a 5153 MB (YARN rounds it up "
         "to 5184 MB) container never fits queue default: its ceiling is max_capacity 4% of "
         "at most 86016 MB of YARN memory (3441 MB), so the job could never run"
@@ -101,6 +105,7 @@ def test_more_managed_scaling_room_makes_it_fit() -> None:
     data = copy.deepcopy(_FLAPPING)
     data["scaling"]["managed"]["maximum_capacity_units"] = 20  # 4 core + 16 task: 221184 MB
     assert _errors(data) == []
+    assert _errors(_FLAPPING) == []  # 13 units: 4 core + 9 task, 135168 MB; 4% is 5407 MB
 
 
 def test_exactly_at_the_ceiling_fits_and_one_mb_more_does_not() -> None:
