@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.mmc import bare_simpy, mmc_scenario
-from benchmarks.scale import scale_scenario, timed_run
+from benchmarks.scale import WORKLOAD_S, scale_scenario, timed_run
 from emrsim.engine import Simulation
 from emrsim.scenario.load import scenario_from_data
 
@@ -49,7 +49,7 @@ def test_long_idle_horizon_stays_cheap() -> None:
     # The bound catches per-sample costs growing, e.g. a sampler scanning every application,
     # container or instance again.
     hour = 3600.0
-    small = dict(nodes=NODES, containers=0, keep_alive=True, until_s=hour)
+    small = dict(nodes=NODES, containers=0, keep_alive=True, until_s=WORKLOAD_S)
     ratio = _ratio(
         scale_scenario(**small, horizon_s=hour), scale_scenario(**small, horizon_s=7 * 24 * hour), 2
     )
