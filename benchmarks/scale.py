@@ -180,16 +180,13 @@ def growth(nodes: int = 1000, containers: int = 100_000, repeat: int = 2) -> dic
     def best(data: dict[str, Any]) -> float:
         return min(timed_run(data)[0] for _ in range(repeat))
 
-    def once(data: dict[str, Any]) -> float:  # the horizon runs are long: one each
-        return timed_run(data)[0]
-
     base = best(scale_scenario(nodes, containers))
     doubled = best(scale_scenario(nodes, 2 * containers))
     # Same arrivals (rate set by the smaller cluster), twice the nodes.
     more_nodes = best(scale_scenario(2 * nodes, containers, rate_nodes=nodes))
     hour = 3600.0
-    one_hour = once(scale_scenario(nodes, 0, keep_alive=True, horizon_s=hour, until_s=WORKLOAD_S))
-    one_week = once(
+    one_hour = best(scale_scenario(nodes, 0, keep_alive=True, horizon_s=hour, until_s=WORKLOAD_S))
+    one_week = best(
         scale_scenario(nodes, 0, keep_alive=True, horizon_s=7 * 24 * hour, until_s=WORKLOAD_S)
     )
     return {
