@@ -453,18 +453,27 @@ class ResourceManager:
     # ------------------------------------------------------------------------ metrics
     def queue_snapshot(self) -> list[dict[str, Any]]:
         """Per leaf queue now: allocated resources, containers, applications."""
+        # One pass over the applications (not one per queue): [pending containers, running
+        # apps, other apps] per queue name.
+        counts: dict[str, list[int]] = {}
+        for a in self.apps.values():
+            c = counts.get(a.queue)
+            if c is None:
+                c = counts[a.queue] = [0, 0, 0]
+            c[0] += a.pending_containers()
+            c[1 if a.state == RUNNING else 2] += 1
         rows = []
         for q in self.queues:
-            apps = [a for a in self.apps.values() if a.queue == q.config.name]
+            pending, running, waiting = counts.get(q.config.name, (0, 0, 0))
             rows.append(
                 {
                     "queue": q.config.name,
                     "allocated_mb": q.used_mb,
                     "allocated_vcores": q.used_vcores,
                     "running_containers": q.running,
-                    "pending_containers": sum(a.pending_containers() for a in apps),
-                    "running_apps": sum(1 for a in apps if a.state == RUNNING),
-                    "pending_apps": sum(1 for a in apps if a.state != RUNNING),
+                    "pending_containers": pending,
+                    "running_apps": running,
+                    "pending_apps": waiting,
                 }
             )
         return rows
