@@ -19,8 +19,25 @@ from emrsim.scenario.load import scenario_from_data
 
 def mmc_scenario(jobs: int, slots: int, rho: float) -> dict[str, Any]:
     """The scenario of an M/M/c queue (mean service 1 s) in emrsim's terms."""
+    return mmc_data(slots, rho * slots, 1.0, jobs)
+
+
+def mmc_data(
+    slots: int,
+    arrival_rate: float,
+    service_rate: float,
+    jobs: int,
+    *,
+    seed: int = 0,
+    name: str = "mmc-benchmark",
+) -> dict[str, Any]:
+    """An M/M/``slots`` FCFS queue fed ``jobs`` customers, as scenario data: ``slots`` nodes of
+    one 1024 MB slot each, a FIFO scheduler, and a stream of one-task jobs without an AM
+    (Poisson arrivals at ``arrival_rate``, exponential service at ``service_rate`` per second).
+    """
     return {
-        "name": "mmc-benchmark",
+        "name": name,
+        "seed": seed,
         "instance_types": {
             "slot.node": {
                 "vcpu": 1,
@@ -43,7 +60,7 @@ def mmc_scenario(jobs: int, slots: int, rho: float) -> dict[str, Any]:
             "streams": [
                 {
                     "name": "s",
-                    "interarrival": {"dist": "exponential", "mean": 1.0 / (rho * slots)},
+                    "interarrival": {"dist": "exponential", "mean": 1.0 / arrival_rate},
                     "count": jobs,
                     "job": {
                         "type": "container",
@@ -52,8 +69,8 @@ def mmc_scenario(jobs: int, slots: int, rho: float) -> dict[str, Any]:
                             {
                                 "name": "t",
                                 "tasks": 1,
-                                "duration": {"dist": "exponential", "mean": 1.0},
-                                "container": {"memory_mb": 1024},
+                                "duration": {"dist": "exponential", "mean": 1.0 / service_rate},
+                                "container": {"memory_mb": 1024, "vcores": 1},
                             }
                         ],
                     },

@@ -30,6 +30,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from benchmarks.mmc import mmc_data
 from emrsim.engine import Simulation
 from emrsim.scenario.load import scenario_from_data
 from emrsim.scenario.models import Scenario
@@ -39,56 +40,11 @@ from .queueing import erlang_c, mmc_mean_wait, mmc_wait_tail
 WARMUP_FRACTION = 0.10
 LEVEL = 0.95
 
-SLOT_NODE = {
-    "vcpu": 1,
-    "memory_gb": 2,
-    "yarn_memory_mb": 1024,
-    "yarn_vcores": 1,
-    "on_demand_usd_per_hr": 0.1,
-    "emr_usd_per_hr": 0.01,
-}
-CONTAINER = {"memory_mb": 1024, "vcores": 1}
-
 
 # ------------------------------------------------------------------------------- helpers
 def mmc_scenario(slots: int, lam: float, mu: float, jobs: int, seed: int) -> Scenario:
     """An emrsim scenario that is an M/M/``slots`` FCFS queue fed ``jobs`` customers."""
-    return scenario_from_data(
-        {
-            "name": f"mmc-{slots}",
-            "seed": seed,
-            "instance_types": {"slot.node": SLOT_NODE},
-            "cluster": {
-                "instance_groups": [
-                    {"role": "primary", "instance_type": "m5.xlarge", "count": 1},
-                    {"role": "core", "instance_type": "slot.node", "count": slots},
-                ],
-                "startup": {"provision": 0, "bootstrap": 0},
-            },
-            "yarn": {"scheduler": "fifo"},
-            "workload": {
-                "streams": [
-                    {
-                        "name": "s",
-                        "interarrival": {"dist": "exponential", "mean": 1.0 / lam},
-                        "count": jobs,
-                        "job": {
-                            "type": "container",
-                            "am": "none",
-                            "stages": [
-                                {
-                                    "name": "t",
-                                    "tasks": 1,
-                                    "duration": {"dist": "exponential", "mean": 1.0 / mu},
-                                    "container": CONTAINER,
-                                }
-                            ],
-                        },
-                    }
-                ]
-            },
-        }
-    )
+    return scenario_from_data(mmc_data(slots, lam, mu, jobs, seed=seed, name=f"mmc-{slots}"))
 
 
 @cache
