@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from emrsim.cli_options import force_option, json_option, out_option, quiet_option, set_option
 from emrsim.exits import check_seed, fail
 from emrsim.scenario import ScenarioError, load_scenario
 from emrsim.scenario.models import Scenario
@@ -75,17 +76,11 @@ def main() -> None:
     type=click.IntRange(min=2),
     help=f"With --target-ci: stop at this many replications (default {DEFAULT_MAX_REPLICATIONS}).",
 )
-@click.option("--out", type=click.Path(file_okay=False), help="Write result files here.")
-@click.option("--force", is_flag=True, help="Allow --out to write into a non-empty directory.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="KEY.PATH=VALUE",
-    help="Override one key of the file (value read as YAML); repeatable.",
-)
+@out_option
+@force_option
+@json_option
+@quiet_option()
+@set_option()
 def run(
     file: str,
     seed: int | None,
@@ -207,8 +202,8 @@ def schema() -> None:
     help=f"Run B with seed + {INDEPENDENT_SEED_OFFSET} instead of A's seeds: unpaired runs, "
     "Welch intervals (to see what common random numbers save).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@json_option
+@quiet_option()
 def compare(
     a: str,
     b: str,
@@ -292,22 +287,16 @@ def compare(
     metavar="ADDRESS",
     help="Send the runs to a running Dask scheduler, e.g. tcp://10.0.0.5:8786.",
 )
-@click.option("--out", type=click.Path(file_okay=False), help="Write result files here.")
+@out_option
 @click.option(
     "--resume",
     type=click.Path(file_okay=False),
     help="Continue the sweep started in this directory (runs only what is missing).",
 )
-@click.option("--force", is_flag=True, help="Allow --out to write into a non-empty directory.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="KEY.PATH=VALUE",
-    help="Override one key of the file for every point (value read as YAML); repeatable.",
-)
+@force_option
+@json_option
+@quiet_option()
+@set_option("of the file for every point")
 def sweep(
     file: str,
     grids: tuple[str, ...],

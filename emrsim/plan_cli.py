@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from emrsim.cli_options import json_option, quiet_option, set_option
 from emrsim.exits import check_seed, fail
 from emrsim.scenario import ScenarioError, load_scenario
 from emrsim.scenario.models import Scenario
@@ -71,21 +72,15 @@ EXIT_NO_POINT = 1
     "percentile and probability SLAs).",
 )
 @click.option("--seed", type=int, help="Override the scenario's seed.")
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="KEY.PATH=VALUE",
-    help="Override one key of the file for every point (value read as YAML); repeatable.",
-)
+@set_option("of the file for every point")
 @click.option(
     "--exhaustive",
     is_flag=True,
     help="Run every point with every replication (the default racing search prunes points "
     "that are surely costlier than the best so far).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@json_option
+@quiet_option("No progress lines on stderr.")
 def plan(
     file: str,
     varies: tuple[str, ...],
