@@ -221,10 +221,11 @@ def _yarn_stats(sim: Simulation, end_s: float) -> dict[str, Any]:
     queues = {}
     for q in rm.queues:
         busy = q.busy.integral_at(end_s)
+        container_s, memory_mb_s, vcore_s = q.usage_integrals(end_s)
         queues[q.config.name] = {
-            "mean_running_containers": q.containers.integral_at(end_s) / busy if busy else 0.0,
-            "mean_allocated_memory_mb": q.memory.integral_at(end_s) / busy if busy else 0.0,
-            "mean_allocated_vcores": q.vcores.integral_at(end_s) / busy if busy else 0.0,
+            "mean_running_containers": container_s / busy if busy else 0.0,
+            "mean_allocated_memory_mb": memory_mb_s / busy if busy else 0.0,
+            "mean_allocated_vcores": vcore_s / busy if busy else 0.0,
             "busy_s": busy,
             "preempted_containers": rm.preempted.get(q.config.name, 0),
         }

@@ -183,7 +183,15 @@ class ResourceManager:
         queue.waiting.append(app)
         if self.recorder.tracing:  # skip building the fields when nothing is recorded
             self.recorder.event(now, "app_submitted", app=app.id, name=app.name, queue=app.queue)
-        if self.masters.release_stages(app):
+        if self.masters.release_stages(app) and (
+            self._free or app.has_am or self.monitor is not None or self.scheduler.kind == "fair"
+        ):
+            # With no node free, a pass would only activate the waiting applications (and start
+            # the preemption monitor). An application without an AM under the Capacity or FIFO
+            # scheduler may always be activated, and whatever could change a waiting
+            # application's chance asks for a pass of its own; the next pass activates the
+            # applications in order before it offers any container, so this one can be skipped
+            # (an arrival finds every node busy most of the time in a loaded cluster).
             self.request_pass()
 
     def kill(self, app: Application, reason: str) -> None:

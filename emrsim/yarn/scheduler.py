@@ -27,21 +27,22 @@ class QueueRun:
         "busy",
         "children",
         "config",
-        "containers",
+        "container_s",
         "demand",
-        "memory",
+        "memory_mb_s",
         "only_queue_why",
         "outstanding",
         "parent",
         "path",
         "running",
+        "usage_since",
         "used_mb",
         "used_vcores",
         "users",
         "users_active",
         "users_active_count",
         "users_vcores",
-        "vcores",
+        "vcore_s",
         "waiting",
     )
 
@@ -64,12 +65,25 @@ class QueueRun:
         self.users_active_count = 0  # users with a positive count in users_active
         self.users_vcores: dict[str, int] = {}  # vcores held per user (leaves)
         self.running = 0
-        self.containers = TimeAverage()
-        self.memory = TimeAverage()
-        self.vcores = TimeAverage()
+        # Time integrals of running, used_mb and used_vcores up to usage_since (the three
+        # always change together, so they share one clock; see usage_integrals).
+        self.container_s = 0.0
+        self.memory_mb_s = 0.0
+        self.vcore_s = 0.0
+        self.usage_since = 0.0
         self.busy = TimeAverage()
         # Why the queue is served when it is the only one (the trace says so per container).
         self.only_queue_why = f"{config.name}: the only queue, applications in submission order"
+
+    def usage_integrals(self, now_s: float) -> tuple[float, float, float]:
+        """The time integrals of running containers, allocated memory (MB) and allocated
+        vcores from the start up to ``now_s``."""
+        dt = now_s - self.usage_since
+        return (
+            self.container_s + self.running * dt,
+            self.memory_mb_s + self.used_mb * dt,
+            self.vcore_s + self.used_vcores * dt,
+        )
 
     def lineage(self) -> Iterator[QueueRun]:
         """This queue and its ancestors, the root last."""
@@ -249,22 +263,28 @@ class Scheduler:
                 if queue.used_vcores + vcores > c.max_vcores + 1e-9:
                     return False
             return True
-        if self.check_vcores:
-            # DominantResourceCalculator: limits compare dominant shares (both resources).
-            def eq(mb: float, vc: float) -> float:
-                return dominant_share(mb, vc, cluster_mb, cluster_vc) * cluster_mb
-
-            queue_used = eq(leaf.used_mb, leaf.used_vcores)
-            user_used = eq(leaf.users.get(app.user, 0), leaf.users_vcores.get(app.user, 0))
-            request = eq(memory_mb, vcores)
+        if not self.check_vcores and leaf.config.user_limit_factor == UNLIMITED:
+            # No user limit (the FIFO scheduler's queue): policy.may_allocate comes down to the
+            # queue's ceiling, the same comparison written out (run for every container).
+            if leaf.used_mb + memory_mb > leaf.config.max_frac * cluster_mb + 1e-9:
+                return False
         else:
-            queue_used = leaf.used_mb
-            user_used = leaf.users.get(app.user, 0)
-            request = memory_mb
-        if not may_allocate(
-            leaf.config, cluster_mb, queue_used, user_used, request, leaf.active_users
-        ):
-            return False
+            if self.check_vcores:
+                # DominantResourceCalculator: limits compare dominant shares (both resources).
+                def eq(mb: float, vc: float) -> float:
+                    return dominant_share(mb, vc, cluster_mb, cluster_vc) * cluster_mb
+
+                queue_used = eq(leaf.used_mb, leaf.used_vcores)
+                user_used = eq(leaf.users.get(app.user, 0), leaf.users_vcores.get(app.user, 0))
+                request = eq(memory_mb, vcores)
+            else:
+                queue_used = leaf.used_mb
+                user_used = leaf.users.get(app.user, 0)
+                request = memory_mb
+            if not may_allocate(
+                leaf.config, cluster_mb, queue_used, user_used, request, leaf.active_users
+            ):
+                return False
         for queue in leaf.path:
             if queue is leaf or queue.parent is None:
                 continue
@@ -334,23 +354,15 @@ class Scheduler:
         leaf.users[user] = leaf.users.get(user, 0) + memory_mb
         leaf.users_vcores[user] = leaf.users_vcores.get(user, 0) + vcores
         for queue in leaf.path:
-            used_mb = queue.used_mb = queue.used_mb + memory_mb
-            used_vc = queue.used_vcores = queue.used_vcores + vcores
-            running = queue.running = queue.running + containers
-            # TimeAverage.set(now, value) written out: three per queue on every container start
-            # and end. Same arithmetic in the same order, so the same floats.
-            avg = queue.containers
-            avg.integral += avg.value * (now - avg.last_s)
-            avg.last_s = now
-            avg.value = running
-            avg = queue.memory
-            avg.integral += avg.value * (now - avg.last_s)
-            avg.last_s = now
-            avg.value = used_mb
-            avg = queue.vcores
-            avg.integral += avg.value * (now - avg.last_s)
-            avg.last_s = now
-            avg.value = used_vc
+            # The integrals up to now, then the new usage (on every container start and end).
+            dt = now - queue.usage_since
+            queue.container_s += queue.running * dt
+            queue.memory_mb_s += queue.used_mb * dt
+            queue.vcore_s += queue.used_vcores * dt
+            queue.usage_since = now
+            queue.used_mb += memory_mb
+            queue.used_vcores += vcores
+            queue.running += containers
 
 
 def _prospective_demand(app: Application) -> tuple[int, int]:
