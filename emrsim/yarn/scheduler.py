@@ -14,7 +14,7 @@ from operator import attrgetter
 from emrsim.events import TimeAverage
 from emrsim.yarn.apps import Application
 from emrsim.yarn.fair import FairSnapshot, dominant_share, fair_order, water_fill
-from emrsim.yarn.policy import may_activate, may_allocate
+from emrsim.yarn.policy import may_activate, may_allocate, queue_limit_mb
 from emrsim.yarn.queues import UNLIMITED, QueueConfig
 
 
@@ -265,8 +265,8 @@ class Scheduler:
             return True
         if not self.check_vcores and leaf.config.user_limit_factor == UNLIMITED:
             # No user limit (the FIFO scheduler's queue): policy.may_allocate comes down to the
-            # queue's ceiling, the same comparison written out (run for every container).
-            if leaf.used_mb + memory_mb > leaf.config.max_frac * cluster_mb + 1e-9:
+            # queue's ceiling (run for every container).
+            if leaf.used_mb + memory_mb > queue_limit_mb(leaf.config, cluster_mb) + 1e-9:
                 return False
         else:
             if self.check_vcores:
