@@ -202,11 +202,12 @@ class AppMasters:
             )
             self._start_task(waiting)
         complete = stage.done == stage.tasks
+        if complete and app.all_done():
+            # Nothing left to release (and so no input to read): the application is done.
+            rm.end_app(app, FINISHED, "")
+            return False
         if complete or app.slow_start_waiting:
             if not self.release_stages(app):
-                return False
-            if complete and app.all_done():
-                rm.end_app(app, FINISHED, "")
                 return False
             rm.wants(app)
         rm.request_pass()

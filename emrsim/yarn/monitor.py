@@ -182,7 +182,10 @@ class PreemptionMonitor:
         now = rm.env.now
         name = queue.config.name
         need = amount - sum(c.memory_mb for c in self._marked if c.app.queue == name)
-        for container in _youngest_first(queue.demand):
+        # Victims come from every application of the queue, youngest first, as Hadoop's
+        # FifoCandidatesSelector takes them (not only from those still asking for more).
+        apps = [a for a in rm.apps.values() if a.queue == name and a.containers]
+        for container in _youngest_first(apps):
             if need <= 0:
                 break
             if container.is_am or container in self._marked:

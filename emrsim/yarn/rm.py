@@ -263,6 +263,10 @@ class ResourceManager:
                 blocked.append((memory_mb, vcores, is_am))
                 continue
             self._launch(queue, app, node, memory_mb, vcores, target)
+            if app.next_request() is None:
+                # Served in full: out of the demand list until it wants more (rm.wants), so
+                # that passes do not walk past the queue's running applications.
+                _drop(queue.demand, app)
             return True
         queue.demand[:] = [a for a in queue.demand if a.next_request() is not None]
         return False
@@ -444,9 +448,7 @@ class ResourceManager:
             for q in queue.path:
                 q.active_apps -= 1
             queue.am_used_mb -= app.am_mb
-            pos = bisect.bisect_left(queue.demand, app.id, key=_app_id)
-            if pos < len(queue.demand) and queue.demand[pos] is app:
-                del queue.demand[pos]
+            _drop(queue.demand, app)
         queue.user_left(app.user)
         for q in queue.path:
             q.outstanding -= 1
@@ -509,3 +511,10 @@ class ResourceManager:
 
 _app_id = attrgetter("id")
 """An application's id (the order of queues' demand lists), as a C-level key."""
+
+
+def _drop(demand: list[Application], app: Application) -> None:
+    """Take ``app`` out of a demand list (ordered by id) if it is there."""
+    pos = bisect.bisect_left(demand, app.id, key=_app_id)
+    if pos < len(demand) and demand[pos] is app:
+        del demand[pos]
