@@ -421,7 +421,7 @@ class TreeChecker:
                 assert q.used_mb == sum(c.used_mb for c in q.children), name
                 assert q.used_vcores == sum(c.used_vcores for c in q.children), name
                 assert q.running == sum(c.running for c in q.children), name
-            else:
+            elif q.tracks_users:
                 assert q.used_mb == sum(q.users.values()), name
             assert q.used_mb >= 0 and q.used_vcores >= 0 and q.running >= 0, name
             grew = q.used_mb > self.last_used.get(name, 0)

@@ -35,6 +35,7 @@ class QueueRun:
         "parent",
         "path",
         "running",
+        "tracks_users",
         "usage_since",
         "used_mb",
         "used_vcores",
@@ -60,13 +61,17 @@ class QueueRun:
         self.used_mb = 0
         self.used_vcores = 0
         self.am_used_mb = 0
-        self.users: dict[str, int] = {}  # memory held per user (leaves)
+        # Memory and vcores held per user, kept (on every container start and end) only in
+        # leaves whose limits read them: see Scheduler.__init__.
+        self.tracks_users = True
+        self.users: dict[str, int] = {}
+        self.users_vcores: dict[str, int] = {}
         self.users_active: dict[str, int] = {}  # outstanding apps per user (leaves)
         self.users_active_count = 0  # users with a positive count in users_active
-        self.users_vcores: dict[str, int] = {}  # vcores held per user (leaves)
         self.running = 0
-        # Time integrals of running, used_mb and used_vcores up to usage_since (the three
-        # always change together, so they share one clock; see usage_integrals).
+        # Time integrals of running, used_mb and used_vcores up to usage_since, kept for leaves
+        # (the summary reports leaves). The three always change together, so they share one
+        # clock; see usage_integrals.
         self.container_s = 0.0
         self.memory_mb_s = 0.0
         self.vcore_s = 0.0
@@ -77,7 +82,7 @@ class QueueRun:
 
     def usage_integrals(self, now_s: float) -> tuple[float, float, float]:
         """The time integrals of running containers, allocated memory (MB) and allocated
-        vcores from the start up to ``now_s``."""
+        vcores from the start up to ``now_s`` (a leaf's; a parent queue keeps none)."""
         dt = now_s - self.usage_since
         return (
             self.container_s + self.running * dt,
@@ -126,6 +131,10 @@ class Scheduler:
             self.all.append(run)
         self.by_name = by_name
         self.leaves = [q for q in self.all if q.config.leaf]
+        for leaf in self.leaves:
+            # Per-user usage is read only by the Capacity scheduler's user limit: a fair leaf,
+            # or one without a user limit (FIFO's queue), keeps none.
+            leaf.tracks_users = kind != "fair" and leaf.config.user_limit_factor != UNLIMITED
         self.root = self.all[0]
         self._demand: dict[QueueRun, tuple[float, float]] = {}
 
@@ -350,16 +359,18 @@ class Scheduler:
         """Apply a signed change of allocated resources to the app, the leaf and its parents."""
         app.used_mb += memory_mb
         app.used_vcores += vcores
-        user = app.user
-        leaf.users[user] = leaf.users.get(user, 0) + memory_mb
-        leaf.users_vcores[user] = leaf.users_vcores.get(user, 0) + vcores
+        if leaf.tracks_users:
+            user = app.user
+            leaf.users[user] = leaf.users.get(user, 0) + memory_mb
+            leaf.users_vcores[user] = leaf.users_vcores.get(user, 0) + vcores
+        # The leaf's integrals up to now (on every container start and end), then the new
+        # usage along the path.
+        dt = now - leaf.usage_since
+        leaf.container_s += leaf.running * dt
+        leaf.memory_mb_s += leaf.used_mb * dt
+        leaf.vcore_s += leaf.used_vcores * dt
+        leaf.usage_since = now
         for queue in leaf.path:
-            # The integrals up to now, then the new usage (on every container start and end).
-            dt = now - queue.usage_since
-            queue.container_s += queue.running * dt
-            queue.memory_mb_s += queue.used_mb * dt
-            queue.vcore_s += queue.used_vcores * dt
-            queue.usage_since = now
             queue.used_mb += memory_mb
             queue.used_vcores += vcores
             queue.running += containers
