@@ -24,18 +24,19 @@ def collect(sim: Simulation) -> RunResult:
     end_s = sim.env.now
     nodes, costs = _nodes(sim, end_s)
     jobs = _jobs(sim)
+    stats = _job_stats(jobs)
     steps = [StepRecord(s.name, s.state, s.start_s, s.end_s) for s in sim.steps.steps]
     summary = {
         "seed": sim.scenario.seed,
         "replication": sim.replication,
-        "makespan_s": max((j.end_s for j in jobs if j.end_s is not None), default=0.0),
+        "makespan_s": stats.pop("makespan_s"),
         "cluster_ready_s": sim.ready_s,
         "cluster_lifetime_s": sim.terminated_s if sim.terminated_s is not None else end_s,
         "cluster_state": sim.state,
         "state_change_reason": sim.state_reason,
         "cost_usd": costs,
         "jobs": {
-            **_job_stats(jobs),
+            **stats,
             # finished tasks run again because a lost node held their shuffle output
             "shuffle_recomputed_tasks": sim.rm.masters.shuffle_recomputed_tasks,
             # applications whose application master had to run again (a lost AM container)
@@ -145,24 +146,21 @@ def _nodes(sim: Simulation, end_s: float) -> tuple[list[NodeRecord], dict[str, A
 
 
 def _jobs(sim: Simulation) -> list[JobRecord]:
-    out = []
-    for app in sim.apps:
-        state = JOB_STATE.get(app.state) or ("RUNNING" if app.start_s is not None else "PENDING")
-        out.append(
-            JobRecord(
-                app.id,
-                app.name,
-                app.queue,
-                app.source,
-                app.submit_s,
-                app.start_s,
-                app.end_s,
-                state,
-                app.launched,
-                app.failure_reason,
-            )
+    return [
+        JobRecord(
+            app.id,
+            app.name,
+            app.queue,
+            app.source,
+            app.submit_s,
+            app.start_s,
+            app.end_s,
+            JOB_STATE.get(app.state) or ("RUNNING" if app.start_s is not None else "PENDING"),
+            app.launched,
+            app.failure_reason,
         )
-    return out
+        for app in sim.apps
+    ]
 
 
 def _mean(values: list[float]) -> float:
@@ -174,18 +172,28 @@ def _p95(values: list[float]) -> float:
 
 
 def _job_stats(jobs: list[JobRecord]) -> dict[str, Any]:
-    waits = [j.start_s - j.submit_s for j in jobs if j.start_s is not None]
-    runtimes = [
-        j.end_s - j.start_s
-        for j in jobs
-        if j.state == "COMPLETED" and j.end_s is not None and j.start_s is not None
-    ]
+    """The jobs part of the summary, and the makespan (the last job's end), in one pass."""
+    waits: list[float] = []
+    runtimes: list[float] = []
+    states = dict.fromkeys(("COMPLETED", "FAILED", "KILLED", "RUNNING", "PENDING"), 0)
+    makespan_s: float | None = None
+    for j in jobs:
+        states[j.state] += 1
+        start_s, end_s = j.start_s, j.end_s
+        if start_s is not None:
+            waits.append(start_s - j.submit_s)
+        if end_s is not None:
+            if makespan_s is None or end_s > makespan_s:
+                makespan_s = end_s
+            if j.state == "COMPLETED" and start_s is not None:
+                runtimes.append(end_s - start_s)
     return {
+        "makespan_s": 0.0 if makespan_s is None else makespan_s,
         "submitted": len(jobs),
-        "completed": sum(j.state == "COMPLETED" for j in jobs),
-        "failed": sum(j.state == "FAILED" for j in jobs),
-        "killed": sum(j.state == "KILLED" for j in jobs),
-        "unfinished": sum(j.state in ("RUNNING", "PENDING") for j in jobs),
+        "completed": states["COMPLETED"],
+        "failed": states["FAILED"],
+        "killed": states["KILLED"],
+        "unfinished": states["RUNNING"] + states["PENDING"],
         "mean_wait_s": _mean(waits),
         "p95_wait_s": _p95(waits),
         "mean_runtime_s": _mean(runtimes),
