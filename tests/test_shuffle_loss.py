@@ -9,7 +9,6 @@ cluster is ready at T = 90 s, when the step is submitted and its AM starts.
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections import Counter
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 
 from emrsim import Simulation
 from emrsim.scenario import scenario_from_data
-from emrsim.yarn.apps import Application, StageRun
+from emrsim.yarn.apps import Application, StageRun, link_stages
 
 T = 90.0
 CORE = ("i-00002", "i-00003")
@@ -197,14 +196,8 @@ def test_a_map_only_job_reruns_nothing(kind: str, tmp_path: Path) -> None:
 # ----------------------------------------------------------------------- the stage rules
 def _chain(tasks: int = 3) -> Application:
     stages = [StageRun(k, name, 1024, 1, [1.0] * tasks, 0.0, 0.0) for k, name in enumerate("abc")]
-    for parent, child in itertools.pairwise(stages):
-        parent.children.append(child)
-        child.parents.append(parent)
-        child.deps_left = 1
-    app = Application(1, "chain", "default", "u", "spark", None, stages, 4, "test")
-    for stage in stages:
-        stage.pending.extend(range(tasks))
-    return app
+    link_stages(stages, [[], [0], [1]], None)
+    return Application(1, "chain", "default", "u", "spark", None, stages, 4, "test")
 
 
 def _finish(stage: StageRun, nodes: list[int]) -> None:

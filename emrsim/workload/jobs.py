@@ -17,9 +17,9 @@ from emrsim.nodes.catalogue import InstanceType
 from emrsim.random import RunStreams
 from emrsim.scenario.models import Job, Scenario, stage_dependencies
 from emrsim.scenario.values import Constant, Exponential
-from emrsim.workload.distributions import ExponentialDraws, sample
+from emrsim.workload.distributions import Dist, ExponentialDraws, sample
 from emrsim.workload.traces.common import TraceJob
-from emrsim.yarn.apps import Application, StageRun
+from emrsim.yarn.apps import Application, StageRun, link_stages
 from emrsim.yarn.sizing import am_request, core_type, normalise, stage_request
 from emrsim.yarn.spark import ExecutorSpec
 
@@ -63,35 +63,22 @@ class JobFactory:
     ) -> Application:
         """A new application for ``job`` from workload ``source`` (kind, index)."""
         plan = self._plan(job, source)
-        durations_rng = plan.durations_rng
-        failures_rng = plan.failures_rng
-        runs: list[StageRun] = []
         exponentials = plan.exponentials
-        for k, (spec, (memory_mb, vcores)) in enumerate(
-            zip(job.stages, plan.requests, strict=True)
-        ):
-            dist = spec.duration
-            if exponentials is not None and dist.__class__ is Exponential:
-                durations = exponentials.take(dist.mean, spec.tasks)
+        runs: list[StageRun] = []
+        for k, stage in enumerate(plan.stages):
+            stage_name, memory_mb, vcores, tasks, dist, mean, fail_p, output_gb, input_gb = stage
+            if mean is not None and exponentials is not None:
+                durations = exponentials.take(mean, tasks)
             else:
-                durations = sample(dist, durations_rng, spec.tasks).tolist()
-            run = StageRun(
-                k,
-                spec.name,
-                memory_mb,
-                vcores,
-                durations,
-                spec.task_failure_probability,
-                spec.output_gb,
-                spec.input_gb,
-            )
-            if spec.task_failure_probability > 0:
-                run.fail_draws = failures_rng.random(spec.tasks * job.max_task_attempts).tolist()
+                durations = sample(dist, plan.durations_rng, tasks).tolist()
+            run = StageRun(k, stage_name, memory_mb, vcores, durations, fail_p, output_gb, input_gb)
+            if fail_p > 0:
+                run.fail_draws = plan.failures_rng.random(tasks * job.max_task_attempts).tolist()
             runs.append(run)
-        _link(runs, plan.parents, plan.slow_start)
-        app_id = next(self._ids)
+        if plan.linked:
+            link_stages(runs, plan.parents, plan.slow_start)
         return Application(
-            app_id,
+            next(self._ids),
             name,
             queue,
             plan.user,
@@ -118,11 +105,28 @@ class JobFactory:
             blocks = kind == "streams" and all(
                 isinstance(spec.duration, Exponential | Constant) for spec in job.stages
             )
+            stages = []
+            for k, spec in enumerate(job.stages):
+                memory_mb, vcores = stage_request(self.scenario, self.types, job, k)
+                dist = spec.duration
+                stages.append(
+                    (
+                        spec.name,
+                        memory_mb,
+                        vcores,
+                        spec.tasks,
+                        dist,
+                        dist.mean if isinstance(dist, Exponential) else None,
+                        spec.task_failure_probability,
+                        spec.output_gb,
+                        spec.input_gb,
+                    )
+                )
             plan = _JobPlan(
                 job,
                 durations_rng,
                 self._rng("failures", kind, index),
-                [stage_request(self.scenario, self.types, job, k) for k in range(len(job.stages))],
+                stages,
                 [
                     [by_name[dep] for dep in stage_dependencies(job.stages, k)]
                     for k in range(len(job.stages))
@@ -234,27 +238,19 @@ def _wire(
         slowstart = job.reduce_slowstart
     by_name = {r.name: k for k, r in enumerate(runs)}
     parents = [[by_name[dep] for dep in names] for names in deps]
-    _link(runs, parents, slowstart if job_type == "mapreduce" else None)
+    link_stages(runs, parents, slowstart if job_type == "mapreduce" else None)
 
 
-def _link(runs: list[StageRun], parents: list[list[int]], slow_start: float | None) -> None:
-    """:func:`_wire` with the dependencies as stage indices; ``slow_start`` for a mapreduce
-    job (None otherwise)."""
-    for run, deps in zip(runs, parents, strict=True):
-        if deps:
-            run.deps_left = len(deps)
-            for dep in deps:
-                parent = runs[dep]
-                parent.children.append(run)
-                run.parents.append(parent)
-            if slow_start is not None:
-                run.slow_start = slow_start
-        run.pending.extend(range(run.tasks))  # requested once the stage is released
+_StagePlan = tuple[str, int, int, int, Dist, float | None, float, float, float]
+"""What every run of one stage shares: name, container (memory_mb, vcores), tasks, duration
+distribution, its mean when exponential (else None), task failure probability, output_gb and
+input_gb."""
 
 
 class _JobPlan:
-    """The per-spec part of :meth:`JobFactory.make`: random streams, container sizes, stage
-    links, AM and executor requests (all fixed for a job spec and its source)."""
+    """The per-spec part of :meth:`JobFactory.make`: random streams, stages with their
+    container sizes, stage links, AM and executor requests (all fixed for a job spec and its
+    source)."""
 
     __slots__ = (
         "am",
@@ -263,10 +259,11 @@ class _JobPlan:
         "exponentials",
         "failures_rng",
         "job",
+        "linked",
         "parents",
-        "requests",
         "slow_start",
         "source",
+        "stages",
         "user",
     )
 
@@ -275,7 +272,7 @@ class _JobPlan:
         job: Job,
         durations_rng: np.random.Generator,
         failures_rng: np.random.Generator,
-        requests: list[tuple[int, int]],
+        stages: list[_StagePlan],
         parents: list[list[int]],
         slow_start: float | None,
         user: str,
@@ -287,8 +284,9 @@ class _JobPlan:
         self.job = job  # kept so that id(job) in the cache key cannot be reused
         self.durations_rng = durations_rng
         self.failures_rng = failures_rng
-        self.requests = requests
+        self.stages = stages
         self.parents = parents
+        self.linked = any(parents)  # some stage waits for another
         self.slow_start = slow_start
         self.user = user
         self.am = am

@@ -79,12 +79,12 @@ class StageRun:
         self.output_gb_per_task = output_gb / self.tasks
         self.input_gb = input_gb
         self.released = False
-        self.pending: deque[int] = deque()
+        self.pending = deque(range(self.tasks))  # requested once the stage is released
         self.running = 0
         self.done = 0
         self.deps_left = 0
-        self.children: list[StageRun] = []
-        self.parents: list[StageRun] = []
+        self.children: tuple[StageRun, ...] = ()  # set by link_stages
+        self.parents: tuple[StageRun, ...] = ()
         self.slow_start: float | None = None  # fraction of parents' tasks done to start early
         self.shuffle_wait: list[Container] = []  # started early, waiting for the parents
         self.output_node: dict[int, int] = {}  # finished task -> node holding its shuffle output
@@ -303,6 +303,19 @@ class Application:
         for stage in self.stages:
             stage.restart()
         self.ready = []
+
+
+def link_stages(runs: list[StageRun], parents: list[list[int]], slow_start: float | None) -> None:
+    """Link each stage of one application to the stages it waits for (``parents[k]``: the
+    indices of stage ``k``'s parents); ``slow_start`` for a mapreduce job (None otherwise)."""
+    for run, deps in zip(runs, parents, strict=True):
+        if deps:
+            run.deps_left = len(deps)
+            run.parents = tuple(runs[dep] for dep in deps)
+            for parent in run.parents:
+                parent.children = (*parent.children, run)
+            if slow_start is not None:
+                run.slow_start = slow_start
 
 
 def _startable(stage: StageRun) -> bool:
