@@ -18,7 +18,7 @@ TASK_S = 600.0
 B_ARRIVES_S = 60.0
 
 
-def _stream(queue: str, start: float) -> dict[str, Any]:
+def _stream(queue: str, start: float, tasks: int = 100) -> dict[str, Any]:
     return {
         "name": queue,
         "queue": queue,
@@ -30,14 +30,15 @@ def _stream(queue: str, start: float) -> dict[str, Any]:
             "am": "none",
             "user": queue,
             "stages": [
-                {"name": "t", "tasks": 100, "duration": TASK_S, "container": {"memory_mb": 1024}}
+                {"name": "t", "tasks": tasks, "duration": TASK_S, "container": {"memory_mb": 1024}}
             ],
         },
     }
 
 
-def _b_history(yarn: dict[str, Any]) -> list[tuple[float, int]]:
-    """Run the two-queue scenario with this ``yarn`` section; (time, containers of b) changes."""
+def _b_history(yarn: dict[str, Any], a_tasks: int = 100) -> list[tuple[float, int]]:
+    """Run the two-queue scenario with this ``yarn`` section (queue a's job has ``a_tasks``
+    tasks); (time, containers of b) changes."""
     data = {
         "name": "preemption",
         "instance_types": {
@@ -58,7 +59,7 @@ def _b_history(yarn: dict[str, Any]) -> list[tuple[float, int]]:
             "startup": {"provision": 0, "bootstrap": 0},
         },
         "yarn": yarn,
-        "workload": {"streams": [_stream("a", 0.0), _stream("b", B_ARRIVES_S)]},
+        "workload": {"streams": [_stream("a", 0.0, a_tasks), _stream("b", B_ARRIVES_S)]},
     }
     sim = Simulation(scenario_from_data(data))
     history: list[tuple[float, int]] = []
@@ -72,7 +73,7 @@ def _b_history(yarn: dict[str, Any]) -> list[tuple[float, int]]:
     return history
 
 
-def _run(preemption: Any) -> list[tuple[float, int]]:
+def _run(preemption: Any, a_tasks: int = 100) -> list[tuple[float, int]]:
     return _b_history(
         {
             "scheduler": "capacity",
@@ -81,7 +82,8 @@ def _run(preemption: Any) -> list[tuple[float, int]]:
                 {"name": "a", "capacity": 30, "max_capacity": 100, "user_limit_factor": 4},
                 {"name": "b", "capacity": 70, "max_capacity": 100, "user_limit_factor": 2},
             ],
-        }
+        },
+        a_tasks,
     )
 
 
@@ -113,6 +115,16 @@ def test_with_preemption_the_queue_regains_its_guarantee_within_the_timings() ->
     # before a's containers would have ended on their own.
     assert _held_at(history, B_ARRIVES_S + 200) >= GUARANTEE - 1
     assert _held_at(history, TASK_S - 1) <= GUARANTEE  # never beyond the guarantee by taking
+
+
+def test_an_application_asking_for_nothing_more_is_still_preempted() -> None:
+    # a's job has one task per slot: it holds the whole cluster and wants nothing more. Its
+    # containers are victims all the same (Hadoop takes them from every application of the
+    # queue, youngest first).
+    history = _run(True, a_tasks=SLOTS)
+    first = next(t for t, running in history if running > 0)
+    assert B_ARRIVES_S < first <= B_ARRIVES_S + 3 + 15 + 3
+    assert _held_at(history, B_ARRIVES_S + 200) >= GUARANTEE - 1
 
 
 def test_faster_rounds_preempt_sooner() -> None:
