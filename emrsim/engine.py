@@ -389,7 +389,7 @@ class Simulation:
             self.recorder.event(now, "preload_failed", detail=problem)
         self.autoscaler.start()
         self._ready_integrals = (
-            self.rm.allocated_memory.integral_at(now),
+            self.rm.allocated_mb_s(now),
             self.rm.total_memory.integral_at(now),
         )
         self.steps.start()

@@ -223,7 +223,7 @@ def _yarn_stats(sim: Simulation, end_s: float) -> dict[str, Any]:
     if sim.ready_s is not None:
         alloc0, total0 = sim._ready_integrals
         stop = sim.terminated_s if sim.terminated_s is not None else end_s
-        alloc = rm.allocated_memory.integral_at(stop) - alloc0
+        alloc = rm.allocated_mb_s(stop) - alloc0
         total = rm.total_memory.integral_at(stop) - total0
         util = 100.0 * alloc / total if total > 0 else 0.0
     queues = {}

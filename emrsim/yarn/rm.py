@@ -97,10 +97,7 @@ class ResourceManager:
         self._free: dict[int, NodeManager] = {}  # nodes with room, least recently used first
         self.cluster_mb = 0
         self.cluster_vcores = 0
-        self.allocated_mb = 0
-        self.allocated_vcores = 0
         self.total_memory = TimeAverage()
-        self.allocated_memory = TimeAverage()
         self.counts = ContainerCounts()
         self.apps: dict[int, Application] = {}  # not yet ended
         self._pass_pending = False
@@ -335,7 +332,7 @@ class ResourceManager:
             self._free[node.index] = node
         app.containers.add(container)
         app.launched += 1
-        self._account(queue, app, memory_mb, vcores, +1)
+        self.scheduler.account(queue, app, memory_mb, vcores, +1, now)
         self.counts.launched += 1
         if app.start_s is None:
             app.start_s = now
@@ -345,19 +342,6 @@ class ResourceManager:
             if stage.fail_draws:
                 container.will_fail = stage.fails(task, stage.attempts[task], app.max_task_attempts)
         self.masters.started(queue, container, pool)
-
-    def _account(
-        self, queue: QueueRun, app: Application, memory_mb: int, vcores: int, containers: int
-    ) -> None:
-        """Apply a signed change of allocated resources to the queues and the cluster."""
-        now = self.env._now
-        self.scheduler.account(queue, app, memory_mb, vcores, containers, now)
-        allocated = self.allocated_mb = self.allocated_mb + memory_mb
-        self.allocated_vcores += vcores
-        avg = self.allocated_memory  # TimeAverage.set written out (twice per container)
-        avg.integral += avg.value * (now - avg.last_s)
-        avg.last_s = now
-        avg.value = allocated
 
     def release(self, container: Container) -> None:
         """Free a container's resources (an executor's running tasks go back to their queues);
@@ -375,7 +359,9 @@ class ResourceManager:
         app = container.app
         app.containers.discard(container)
         queue = self.queue_by_name[app.queue]
-        self._account(queue, app, -container.memory_mb, -container.vcores, -1)
+        self.scheduler.account(
+            queue, app, -container.memory_mb, -container.vcores, -1, self.env._now
+        )
         if container.stage is not None:
             container.stage.running -= 1
             if container in container.stage.shuffle_wait:
@@ -461,6 +447,20 @@ class ResourceManager:
             app.on_end(app)
 
     # ------------------------------------------------------------------------ metrics
+    @property
+    def allocated_mb(self) -> int:
+        """Memory held by containers now (the root queue's usage)."""
+        return self.scheduler.root.used_mb
+
+    @property
+    def allocated_vcores(self) -> int:
+        """Vcores held by containers now."""
+        return self.scheduler.root.used_vcores
+
+    def allocated_mb_s(self, now_s: float) -> float:
+        """The time integral of allocated memory (MB x s) from the start up to ``now_s``."""
+        return self.scheduler.root.usage_integrals(now_s)[1]
+
     def queue_snapshot(self) -> list[dict[str, Any]]:
         """Per leaf queue now: allocated resources, containers, applications."""
         # One pass over the applications (not one per queue): [pending containers, running

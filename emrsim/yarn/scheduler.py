@@ -29,6 +29,7 @@ class QueueRun:
         "config",
         "container_s",
         "demand",
+        "integrated",
         "memory_mb_s",
         "only_queue_why",
         "outstanding",
@@ -64,14 +65,15 @@ class QueueRun:
         # Memory and vcores held per user, kept (on every container start and end) only in
         # leaves whose limits read them: see Scheduler.__init__.
         self.tracks_users = True
+        self.integrated: tuple[QueueRun, ...] = (self,)  # set for leaves by Scheduler
         self.users: dict[str, int] = {}
         self.users_vcores: dict[str, int] = {}
         self.users_active: dict[str, int] = {}  # outstanding apps per user (leaves)
         self.users_active_count = 0  # users with a positive count in users_active
         self.running = 0
         # Time integrals of running, used_mb and used_vcores up to usage_since, kept for leaves
-        # (the summary reports leaves). The three always change together, so they share one
-        # clock; see usage_integrals.
+        # (the summary reports them) and the root (the cluster's allocation). The three always
+        # change together, so they share one clock; see usage_integrals.
         self.container_s = 0.0
         self.memory_mb_s = 0.0
         self.vcore_s = 0.0
@@ -82,7 +84,8 @@ class QueueRun:
 
     def usage_integrals(self, now_s: float) -> tuple[float, float, float]:
         """The time integrals of running containers, allocated memory (MB) and allocated
-        vcores from the start up to ``now_s`` (a leaf's; a parent queue keeps none)."""
+        vcores from the start up to ``now_s`` (a leaf's or the root's; a queue between keeps
+        none)."""
         dt = now_s - self.usage_since
         return (
             self.container_s + self.running * dt,
@@ -131,11 +134,14 @@ class Scheduler:
             self.all.append(run)
         self.by_name = by_name
         self.leaves = [q for q in self.all if q.config.leaf]
+        self.root = self.all[0]
         for leaf in self.leaves:
             # Per-user usage is read only by the Capacity scheduler's user limit: a fair leaf,
             # or one without a user limit (FIFO's queue), keeps none.
             leaf.tracks_users = kind != "fair" and leaf.config.user_limit_factor != UNLIMITED
-        self.root = self.all[0]
+            # Queues whose usage integrals account() keeps: the leaf, and the root (once when
+            # the leaf is the root: the FIFO scheduler's one queue).
+            leaf.integrated = (leaf,) if leaf is self.root else (leaf, self.root)
         self._demand: dict[QueueRun, tuple[float, float]] = {}
 
     # ------------------------------------------------------------------- ordering
@@ -363,13 +369,14 @@ class Scheduler:
             user = app.user
             leaf.users[user] = leaf.users.get(user, 0) + memory_mb
             leaf.users_vcores[user] = leaf.users_vcores.get(user, 0) + vcores
-        # The leaf's integrals up to now (on every container start and end), then the new
-        # usage along the path.
-        dt = now - leaf.usage_since
-        leaf.container_s += leaf.running * dt
-        leaf.memory_mb_s += leaf.used_mb * dt
-        leaf.vcore_s += leaf.used_vcores * dt
-        leaf.usage_since = now
+        for queue in leaf.integrated:
+            # The integrals up to now (on every container start and end), then the new usage
+            # along the path.
+            dt = now - queue.usage_since
+            queue.container_s += queue.running * dt
+            queue.memory_mb_s += queue.used_mb * dt
+            queue.vcore_s += queue.used_vcores * dt
+            queue.usage_since = now
         for queue in leaf.path:
             queue.used_mb += memory_mb
             queue.used_vcores += vcores
