@@ -401,12 +401,15 @@ class Simulation:
         """Steps, streams or applications changed: update the state, maybe terminate."""
         if self.ready_s is None or self.state in ENDING:
             return
-        self._set_state("RUNNING" if self.steps.running else "WAITING", "")
+        state = "RUNNING" if self.steps.running else "WAITING"
+        if state != self.state or self.state_reason:  # (runs after every job)
+            self._set_state(state, "")
         work_left = self.steps.active or self.rm.apps or not all(s.exhausted for s in self.arrivals)
         if not work_left and not self.scenario.cluster.keep_alive:
             self._terminate("ALL_STEPS_COMPLETED", "steps completed", errors=False)
             return
-        self._check_idle()
+        if self._idle_timeout is not None:
+            self._check_idle()
 
     def _is_idle(self) -> bool:
         """EMR's idle: no active YARN applications and no pending or running steps."""
@@ -472,12 +475,18 @@ class Simulation:
 
     def _submit_stream(self, index: int, k: int) -> None:
         spec = self.scenario.workload.streams[index]
-        queue = spec.job.queue or spec.queue or "default"
-        name = spec.job.name or f"{spec.name}-{k + 1}"
-        app = self.jobs.make(spec.job, ("streams", index), name, queue, self._job_ended)
+        job = spec.job
+        app = self.jobs.make(
+            job,
+            ("streams", index),
+            job.name or f"{spec.name}-{k + 1}",
+            job.queue or spec.queue or "default",
+            self._job_ended,
+        )
         self.apps.append(app)
         self.rm.submit(app)
-        self._check_idle()
+        if self._idle_timeout is not None:
+            self._check_idle()
 
     def _submit_trace(self, index: int, job: TraceJob) -> None:
         app = self.jobs.make_trace(job, index, self._job_ended)

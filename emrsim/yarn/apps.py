@@ -280,7 +280,11 @@ class Application:
 
     def all_done(self) -> bool:
         """Every stage has finished."""
-        return all(s.done == s.tasks for s in self.stages)
+        # A loop, not all() over a generator: asked whenever a stage completes.
+        for s in self.stages:  # noqa: SIM110
+            if s.done != s.tasks:
+                return False
+        return True
 
     def lose_outputs(self, node_index: int) -> list[tuple[StageRun, int]]:
         """Node ``node_index`` is gone with the shuffle outputs on its disks: reset the

@@ -176,7 +176,8 @@ class ResourceManager:
             q.outstanding += 1
             if q.outstanding == 1:
                 q.busy.set(now, 1.0)
-        queue.user_arrived(app.user)
+        if queue.tracks_users:
+            queue.user_arrived(app.user)
         queue.waiting.append(app)
         if self.recorder.tracing:  # skip building the fields when nothing is recorded
             self.recorder.event(now, "app_submitted", app=app.id, name=app.name, queue=app.queue)
@@ -435,7 +436,8 @@ class ResourceManager:
                 q.active_apps -= 1
             queue.am_used_mb -= app.am_mb
             _drop(queue.demand, app)
-        queue.user_left(app.user)
+        if queue.tracks_users:
+            queue.user_left(app.user)
         for q in queue.path:
             q.outstanding -= 1
             if q.outstanding == 0:

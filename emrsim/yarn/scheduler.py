@@ -62,13 +62,14 @@ class QueueRun:
         self.used_mb = 0
         self.used_vcores = 0
         self.am_used_mb = 0
-        # Memory and vcores held per user, kept (on every container start and end) only in
-        # leaves whose limits read them: see Scheduler.__init__.
+        # Memory and vcores held per user and outstanding applications per user, kept (on
+        # every container start and end, every submission and end) only in leaves whose limits
+        # read them: see Scheduler.__init__.
         self.tracks_users = True
         self.integrated: tuple[QueueRun, ...] = (self,)  # set for leaves by Scheduler
         self.users: dict[str, int] = {}
         self.users_vcores: dict[str, int] = {}
-        self.users_active: dict[str, int] = {}  # outstanding apps per user (leaves)
+        self.users_active: dict[str, int] = {}
         self.users_active_count = 0  # users with a positive count in users_active
         self.running = 0
         # Time integrals of running, used_mb and used_vcores up to usage_since, kept for leaves
