@@ -202,7 +202,7 @@ def _chain(tasks: int = 3) -> Application:
 
 def _finish(stage: StageRun, nodes: list[int]) -> None:
     for task, node in enumerate(nodes):
-        stage.pending.remove(task)
+        stage.to_run.remove(task)
         stage.succeed(task, node)
 
 
@@ -219,8 +219,8 @@ def test_lost_outputs_cascade_to_the_stages_that_feed_a_reset_stage() -> None:
     lost = app.lose_outputs(7)
     assert [(s.name, n) for s, n in lost] == [("b", 2), ("a", 1)]
     assert (a.done, b.done, c.done) == (2, 1, 0)
-    assert list(a.pending) == [1]
-    assert list(b.pending) == [0, 2]
+    assert a.queued() == [1]
+    assert b.queued() == [0, 2]
     assert (b.deps_left, c.deps_left) == (1, 1)
     app.release_stages()
     assert app.ready == [a]  # b waits for a again, c for b

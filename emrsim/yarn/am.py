@@ -110,7 +110,7 @@ class AppMasters:
         on_read = self.rm.on_read
         if stage.input_blocks is None or on_read is None or on_read(stage, task):
             return True
-        stage.read_failed.add(task)
+        stage.read_failed_now(task)
         return False
 
     def release_stages(self, app: Application) -> bool:
@@ -165,16 +165,13 @@ class AppMasters:
         rm = self.rm
         ok = not will_fail
         why = "task attempt failed"
-        if task in stage.read_failed:
-            stage.read_failed.discard(task)
+        if stage.read_failed is not None and stage.take_read_failure(task):
             why = "BlockMissingException: an input block has no readable replica"
-        # A re-run overwrites the output its task wrote before: it is written once.
-        output = stage.output_gb_per_task > 0 and task not in stage.written
-        if ok and output and rm.on_output is not None:
+        if ok and rm.on_output is not None and stage.must_write(task):
             ok = rm.on_output(stage, node)
             why = "HDFS is full: output could not be written"
             if ok:
-                stage.written.add(task)
+                stage.wrote(task)
         if not ok:
             return self._task_failed(app, stage, task, node, why, container)
         if container is not None:
@@ -246,7 +243,7 @@ class AppMasters:
             reason = f"task {stage.name}/{task} failed {app.max_task_attempts} times ({why})"
             rm.end_app(app, FAILED, reason)
             return False
-        stage.pending.append(task)
+        stage.run_last(task)
         rm.wants(app)
         return True
 
@@ -258,7 +255,7 @@ class AppMasters:
         rm = self.rm
         app = container.app
         if container.stage is not None:
-            container.stage.pending.appendleft(container.task)  # rerun first, not an attempt
+            container.stage.to_run.append(container.task)  # rerun first, not an attempt
         if not container.is_am:
             rm.wants(app)  # a Spark application settles once the whole node is gone
             return

@@ -5,7 +5,6 @@ These are plain state holders with no clock; :mod:`emrsim.yarn.rm` drives them.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +25,13 @@ wait (dfs.client.retry.window.base = 3 s: 1.5 s + 6 s + 10.5 s expected)."""
 
 
 class StageRun:
-    """The tasks of one stage: durations drawn up front, a queue of tasks waiting to run."""
+    """The tasks of one stage: durations drawn up front, the tasks waiting to run.
+
+    ``to_run`` holds the tasks waiting for a container as a stack, the next to run last (a
+    list is a tenth the size of a deque, and most stages have few tasks): ``to_run.pop()``
+    takes the next, ``to_run.append(task)`` puts a task first in line (a re-run), and
+    :meth:`queued` lists them in the order they run.
+    """
 
     __slots__ = (
         "attempts",
@@ -45,13 +50,13 @@ class StageRun:
         "output_gb_per_task",
         "output_node",
         "parents",
-        "pending",
         "read_failed",
         "released",
         "running",
         "shuffle_wait",
         "slow_start",
         "tasks",
+        "to_run",
         "vcores",
         "written",
     )
@@ -79,7 +84,7 @@ class StageRun:
         self.output_gb_per_task = output_gb / self.tasks
         self.input_gb = input_gb
         self.released = False
-        self.pending = deque(range(self.tasks))  # requested once the stage is released
+        self.to_run = list(range(self.tasks - 1, -1, -1))  # requested once released
         self.running = 0
         self.done = 0
         self.deps_left = 0
@@ -88,10 +93,44 @@ class StageRun:
         self.slow_start: float | None = None  # fraction of parents' tasks done to start early
         self.shuffle_wait: list[Container] = []  # started early, waiting for the parents
         self.output_node: dict[int, int] = {}  # finished task -> node holding its shuffle output
-        self.written: set[int] = set()  # tasks whose HDFS output is written (re-runs overwrite)
+        # Tasks whose HDFS output is written (re-runs overwrite), and tasks whose attempt found
+        # an input block missing: None until the first (most stages never need them).
+        self.written: set[int] | None = None
+        self.read_failed: set[int] | None = None
         self.output_blocks: list[range] = []  # HDFS blocks of the output written so far
         self.input_blocks: Any = None  # HDFS block indices it reads (numpy array), when chosen
-        self.read_failed: set[int] = set()  # tasks whose attempt found an input block missing
+
+    def queued(self) -> list[int]:
+        """The tasks waiting for a container, in the order they will run."""
+        return self.to_run[::-1]
+
+    def run_last(self, task: int) -> None:
+        """``task`` waits for a container behind every other waiting task (a failed attempt)."""
+        self.to_run.insert(0, task)
+
+    def must_write(self, task: int) -> bool:
+        """Whether ``task`` has HDFS output still to write (a re-run overwrites what an
+        earlier attempt wrote: each task's output is written once)."""
+        return self.output_gb_per_task > 0 and (self.written is None or task not in self.written)
+
+    def wrote(self, task: int) -> None:
+        """``task``'s HDFS output is written."""
+        if self.written is None:
+            self.written = set()
+        self.written.add(task)
+
+    def read_failed_now(self, task: int) -> None:
+        """An attempt of ``task`` found an input block nobody can read."""
+        if self.read_failed is None:
+            self.read_failed = set()
+        self.read_failed.add(task)
+
+    def take_read_failure(self, task: int) -> bool:
+        """Whether ``task``'s attempt failed to read its input (and forget it)."""
+        if self.read_failed is None or task not in self.read_failed:
+            return False
+        self.read_failed.discard(task)
+        return True
 
     @property
     def complete(self) -> bool:
@@ -131,7 +170,7 @@ class StageRun:
         for task in tasks:
             del self.output_node[task]
         self.done -= len(tasks)
-        self.pending.extendleft(reversed(tasks))  # re-run first, in task order
+        self.to_run.extend(reversed(tasks))  # re-run first, in task order
         if was_complete:
             for child in self.children:
                 child.deps_left += 1  # its tasks not yet started wait again
@@ -140,7 +179,7 @@ class StageRun:
     def restart(self) -> None:
         """Back to the start (a Spark driver's new attempt recomputes every stage)."""
         self.done = 0
-        self.pending = deque(range(self.tasks))
+        self.to_run = list(range(self.tasks - 1, -1, -1))
         self.attempts = [0] * self.tasks
         self.deps_left = len(self.parents)
         self.released = False
@@ -232,7 +271,7 @@ class Application:
             request = self.executors.request()
             return None if request is None else (*request, self.executors)
         for stage in self.ready:
-            if stage.pending:
+            if stage.to_run:
                 return stage.memory_mb, stage.vcores, stage
         return None
 
@@ -246,7 +285,7 @@ class Application:
             return 1
         if self.executors is not None:
             return self.executors.wanted()
-        return sum(len(s.pending) for s in self.ready)
+        return sum(len(s.to_run) for s in self.ready)
 
     def pending_resources(self) -> tuple[int, int]:
         """(memory_mb, vcores) of every container the application is waiting for."""
@@ -257,7 +296,7 @@ class Application:
             return n * self.executors.spec.memory_mb, n * self.executors.spec.vcores
         mb = vc = 0
         for stage in self.ready:
-            n = len(stage.pending)
+            n = len(stage.to_run)
             mb += n * stage.memory_mb
             vc += n * stage.vcores
         return mb, vc

@@ -281,7 +281,7 @@ class ResourceManager:
         self.counts.preempted += 1
         self.preempted[app.queue] = self.preempted.get(app.queue, 0) + 1
         if container.stage is not None:
-            container.stage.pending.appendleft(container.task)  # rerun; not a failed attempt
+            container.stage.to_run.append(container.task)  # rerun first; not a failed attempt
         self.recorder.event(
             self.env.now,
             "container_preempted",
@@ -317,7 +317,7 @@ class ResourceManager:
         now = self.env._now  # (the property costs a call per container)
         stage = target if target.__class__ is StageRun else None
         pool = target if target.__class__ is ExecutorPool else None
-        task = stage.pending.popleft() if stage is not None else -1
+        task = stage.to_run.pop() if stage is not None else -1
         container = Container(
             self._next_container, app, node, memory_mb, vcores, stage, task, now, pool is not None
         )
@@ -398,7 +398,7 @@ class ResourceManager:
         self.release(container)
         self.counts.killed += 1
         if container.stage is not None:
-            container.stage.pending.appendleft(container.task)
+            container.stage.to_run.append(container.task)  # rerun first
 
     def wants(self, app: Application) -> None:
         """Make sure an active application with demand is in its queue's demand list."""

@@ -392,7 +392,7 @@ def _prospective_demand(app: Application) -> tuple[int, int]:
     if app.has_am and app.am_container is None:
         mb, vc = app.am_mb, app.am_vcores
     for stage in app.ready:
-        n = len(stage.pending)
+        n = len(stage.to_run)
         mb += n * stage.memory_mb
         vc += n * stage.vcores
     return mb, vc

@@ -182,7 +182,7 @@ class ExecutorPool:
         for run in sorted(executor.tasks, key=lambda r: (r.stage.index, -r.task)):
             run.live = False
             run.stage.running -= 1
-            run.stage.pending.appendleft(run.task)
+            run.stage.to_run.append(run.task)
         self.running -= len(executor.tasks)
         count = len(executor.tasks)
         executor.tasks.clear()
@@ -208,11 +208,11 @@ class ExecutorPool:
 
     def pending_tasks(self) -> int:
         """Tasks of ready stages waiting for a slot."""
-        return sum(len(s.pending) for s in self.app.ready)
+        return sum(len(s.to_run) for s in self.app.ready)
 
     def _fill(self) -> None:
         slots = self.spec.slots
-        stages = [s for s in self.app.ready if s.pending]
+        stages = [s for s in self.app.ready if s.to_run]
         free = [
             e
             for e in self.executors.values()
@@ -224,8 +224,8 @@ class ExecutorPool:
                 if not stages:
                     break
                 stage = stages[0]
-                self._run(executor, stage, stage.pending.popleft())
-                if not stage.pending:
+                self._run(executor, stage, stage.to_run.pop())
+                if not stage.to_run:
                     stages.pop(0)
                 if len(executor.tasks) < slots:
                     still.append(executor)
