@@ -40,15 +40,16 @@ def call_at(
 
 
 class _Due:
-    """What Environment.step needs of an event: ``callbacks`` (each called with the event) and
-    ``_ok`` (True: it succeeded, nothing to raise)."""
+    """What Environment.step needs of an event: ``callbacks`` (each called with the event;
+    step sets them to None once run) and ``_ok`` (True: it succeeded, nothing to raise; only
+    read, so one class attribute serves every instance)."""
 
-    __slots__ = ("_ok", "callback", "callbacks")
+    __slots__ = ("callback", "callbacks")
+    _ok = True
 
     def __init__(self, callback: Callable[[], Any]) -> None:
         self.callback = callback
         self.callbacks = _FIRE
-        self._ok = True
 
 
 def _fire(due: _Due) -> None:

@@ -178,7 +178,12 @@ class ResourceManager:
                 q.busy.set(now, 1.0)
         if queue.tracks_users:
             queue.user_arrived(app.user)
-        queue.waiting.append(app)
+        if queue.waiting or app.has_am or self.scheduler.kind == "fair":
+            queue.waiting.append(app)  # activated by the next pass, in order
+        else:
+            # Nobody waits ahead of it, and without an AM the Capacity and FIFO schedulers
+            # always let it start (Scheduler.may_activate): the pass would activate it first.
+            self.scheduler.activate(queue, app)
         if self.recorder.tracing:  # skip building the fields when nothing is recorded
             self.recorder.event(now, "app_submitted", app=app.id, name=app.name, queue=app.queue)
         if self.masters.release_stages(app) and (
@@ -234,6 +239,7 @@ class ResourceManager:
             app = queue.waiting[0]
             if not self.scheduler.may_activate(queue, app, self.cluster_mb):
                 return
+            queue.waiting.popleft()
             self.scheduler.activate(queue, app)
 
     def _allocate_in(self, queue: QueueRun, blocked: list[tuple[int, int, bool]]) -> bool:

@@ -347,8 +347,7 @@ class Scheduler:
 
     # ----------------------------------------------------------------- bookkeeping
     def activate(self, leaf: QueueRun, app: Application) -> None:
-        """A waiting application becomes active."""
-        leaf.waiting.popleft()
+        """An application becomes active (the caller takes it from ``leaf.waiting``)."""
         for queue in leaf.path:
             queue.active_apps += 1
         leaf.am_used_mb += app.am_mb
