@@ -1,8 +1,10 @@
-"""Small versions of the growth benchmarks (benchmarks/scale.py): wall-time ratios measured in
-the same run, so a slow or busy machine slows both sides alike. Never absolute wall times.
+"""Small versions of the benchmarks (benchmarks/scale.py, benchmarks/mmc.py): wall-time ratios
+measured in the same run, so a slow or busy machine slows both sides alike. Never absolute wall
+times.
 
-Bounds are the benchmark targets with room for timing noise on small runs; crossing one means
-a cost that grows faster than the work (per-container, per-node or per-simulated-minute)."""
+The M/M/c overhead is held to its target (2x bare SimPy). The growth bounds are the targets with
+room for timing noise on small runs; crossing one means a cost that grows faster than the work
+(per-container, per-node or per-simulated-minute)."""
 
 from __future__ import annotations
 
@@ -62,7 +64,7 @@ def test_mmc_overhead_over_bare_simpy() -> None:
 
     scenario = scenario_from_data(mmc_scenario(4000, 8, 0.9))
     emrsim_s, bare_s = [], []
-    for _ in range(3):
+    for _ in range(7):  # alternately, best of seven: a busy spell hits both sides
         gc.collect()  # neither side pays for the garbage of the run before (as benchmarks/mmc)
         start = time.perf_counter()
         Simulation(scenario).run()
@@ -71,6 +73,6 @@ def test_mmc_overhead_over_bare_simpy() -> None:
         start = time.perf_counter()
         bare_simpy(4000, 8, 0.9)
         bare_s.append(time.perf_counter() - start)
-    # Target 2; measured ~2.3-3.3 on a shared 2-core machine (it was 4-7 before the collector
-    # was paused during runs). A regression guard with room for noise, not the target.
-    assert min(emrsim_s) / min(bare_s) <= 4.5
+    # The target: at most twice the bare model. Measured 1.4-1.8 on the shared 2-core machine
+    # (1.6 with another process busy on the second core).
+    assert min(emrsim_s) / min(bare_s) <= 2.0
