@@ -70,7 +70,8 @@ def describe(result: dict[str, Any]) -> str:
         flag = "ok" if result["ratio"] <= result["target_ratio"] else "ABOVE TARGET"
         return (
             f"{result['benchmark']}: emrsim {result['emrsim_s']:.2f} s, bare SimPy "
-            f"{result['bare_simpy_s']:.2f} s, ratio {result['ratio']:.2f} "
+            f"{result['bare_simpy_s']:.2f} s (median CPU s of {result['pairs']} pairs), ratio "
+            f"{result['ratio']:.2f} "
             f"(target <= {result['target_ratio']:.1f}) {flag}"
         )
     flag = "ok" if result["wall_s"] < result["target_s"] else "ABOVE TARGET"
