@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.timing import Paired, paired
 from emrsim.engine import Simulation
 from emrsim.scenario.load import scenario_from_data
 
@@ -174,46 +175,41 @@ def run_scale(nodes: int = 1000, wall_budget_s: float = 60.0) -> dict[str, Any]:
     }
 
 
-def growth(nodes: int = 1000, containers: int = 100_000, repeat: int = 3) -> dict[str, Any]:
-    """The three wall-time ratios (best of ``repeat`` runs each), measured in this process.
+def growth(nodes: int = 1000, containers: int = 100_000, pairs: int = 3) -> dict[str, Any]:
+    """The three ratios, each the median of ``pairs`` turns of the two runs it compares, in CPU
+    seconds (benchmarks.timing: a busy spell of the shared machine falls on both sides of a
+    pair; run one after the other in wall time, the one-hour and one-week horizons differed by
+    5-9 % with the same work)."""
 
-    The runs compared with each other take turns, so that a slower or faster spell of the
-    shared machine falls on both sides of a ratio (run one after the other, the one-hour and
-    one-week horizons differed by 5-9 % with the same work; taking turns, by less than the
-    noise)."""
+    def compare(large: dict[str, Any], small: dict[str, Any]) -> Paired:
+        big, little = scenario_from_data(large), scenario_from_data(small)
+        return paired(lambda: Simulation(big).run(), lambda: Simulation(little).run(), pairs)
 
-    def best_alternating(*scenarios: dict[str, Any]) -> list[float]:
-        times: list[list[float]] = [[] for _ in scenarios]
-        for _ in range(repeat):
-            for data, out in zip(scenarios, times, strict=True):
-                out.append(timed_run(data)[0])
-        return [min(t) for t in times]
-
-    base, doubled, more_nodes = best_alternating(
-        scale_scenario(nodes, containers),
-        scale_scenario(nodes, 2 * containers),
-        # Same arrivals (rate set by the smaller cluster), twice the nodes.
-        scale_scenario(2 * nodes, containers, rate_nodes=nodes),
-    )
+    base = scale_scenario(nodes, containers)
+    doubled = compare(scale_scenario(nodes, 2 * containers), base)
+    # Same arrivals (rate set by the smaller cluster), twice the nodes.
+    more_nodes = compare(scale_scenario(2 * nodes, containers, rate_nodes=nodes), base)
     hour = 3600.0
-    one_hour, one_week = best_alternating(
-        scale_scenario(nodes, 0, keep_alive=True, horizon_s=hour, until_s=WORKLOAD_S),
-        scale_scenario(nodes, 0, keep_alive=True, horizon_s=7 * 24 * hour, until_s=WORKLOAD_S),
-    )
+
+    def idle(horizon_s: float) -> dict[str, Any]:
+        return scale_scenario(nodes, 0, keep_alive=True, horizon_s=horizon_s, until_s=WORKLOAD_S)
+
+    horizon = compare(idle(7 * 24 * hour), idle(hour))
     return {
         "benchmark": "growth",
         "nodes": nodes,
         "containers": containers,
-        "base_s": base,
-        "double_containers_s": doubled,
-        "double_nodes_s": more_nodes,
-        "hour_horizon_s": one_hour,
-        "week_horizon_s": one_week,
-        "containers_ratio": doubled / base,
+        "pairs": pairs,
+        "base_s": doubled.base_median_s,
+        "double_containers_s": doubled.ours_median_s,
+        "double_nodes_s": more_nodes.ours_median_s,
+        "hour_horizon_s": horizon.base_median_s,
+        "week_horizon_s": horizon.ours_median_s,
+        "containers_ratio": doubled.ratio,
         "target_containers_ratio": 2.2,
-        "nodes_ratio": more_nodes / base,
+        "nodes_ratio": more_nodes.ratio,
         "target_nodes_ratio": 1.2,
-        "horizon_ratio": one_week / one_hour,
+        "horizon_ratio": horizon.ratio,
         "target_horizon_ratio": 1.0,
     }
 

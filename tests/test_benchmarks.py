@@ -54,7 +54,7 @@ def test_doubling_nodes_barely_changes_time() -> None:
 def test_long_idle_horizon_stays_cheap() -> None:
     # A one-hour workload on a keep-alive cluster: a week's horizon adds only idle sampling
     # (one row a minute, 10,080 rows), which recomputes nothing while nothing changes. Target
-    # ~1; on 50 nodes it is ~1.1-1.2 (it was ~1.75 when every sample scanned every instance).
+    # ~1; on 50 nodes it is ~1.1-1.25 (it was ~1.75 when every sample scanned every instance).
     # The bound catches per-sample costs growing, e.g. a sampler scanning every application,
     # container or instance again.
     hour = 3600.0
