@@ -18,21 +18,15 @@ from emrsim.cli_options import json_option, quiet_option, set_option
 from emrsim.exits import check_seed, fail
 from emrsim.scenario import ScenarioError, load_scenario
 from emrsim.scenario.models import Scenario
-from emrsim.sweep.plan import (
-    DEFAULT_OBJECTIVE,
-    SLA,
-    SearchResult,
-    Vary,
+from emrsim.sweep.plan import DEFAULT_OBJECTIVE, SearchResult, Vary, grid, overrides_of, search
+from emrsim.sweep.plan_output import (
     create_cluster_instances,
-    grid,
-    iter_sla_metrics,
-    overrides_of,
     point_json,
     scenario_snippet,
-    search,
     snippet_yaml,
     yaml_values,
 )
+from emrsim.sweep.sla import SLA, iter_sla_metrics
 
 EXIT_NO_POINT = 1
 

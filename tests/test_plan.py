@@ -15,8 +15,9 @@ from emrsim.plan_cli import plan
 from emrsim.scenario import load_scenario
 from emrsim.scenario.load import scenario_from_data
 from emrsim.sweep.grid import split_values
-from emrsim.sweep.plan import SLA, Vary, grid, search
+from emrsim.sweep.plan import Vary, grid, search
 from emrsim.sweep.replications import simulate
+from emrsim.sweep.sla import SLA
 
 TINY = """\
 name: tiny
@@ -289,7 +290,7 @@ def test_bad_input_exits_2_before_running(
 
 
 def test_instance_fleets_give_instance_fleets_json() -> None:
-    from emrsim.sweep.plan import create_cluster_instances
+    from emrsim.sweep.plan_output import create_cluster_instances
 
     cluster = {
         "instance_fleets": [
