@@ -46,6 +46,7 @@ from emrsim.workload.steps import StepRun, StepRunner
 from emrsim.workload.streams import StreamRun
 from emrsim.workload.traces import TraceJob, TraceRun, trace_runs
 from emrsim.yarn.apps import Application, StageRun
+from emrsim.yarn.metrics import queue_metrics, yarn_metrics
 from emrsim.yarn.nodes import NodeManager
 from emrsim.yarn.queues import build_queues, leaf_names
 from emrsim.yarn.rm import ResourceManager
@@ -240,7 +241,7 @@ class Simulation:
     def _sample(self) -> None:
         now = self.env.now
         row: dict[str, float] = {"time_s": now}
-        row.update(self.rm.snapshot())
+        row.update(yarn_metrics(self.rm))
         row.update(self.hdfs.metrics())
         allocated = row["ContainerAllocated"]
         row["ContainerPendingRatio"] = (
@@ -253,7 +254,7 @@ class Simulation:
         row["TaskNodesRunning"] = int(units["TaskNodesRunning"])
         row["IsIdle"] = 1.0 if self._is_idle() else 0.0
         self.recorder.metrics.append(row)
-        for queue_row in self.rm.queue_snapshot():
+        for queue_row in queue_metrics(self.rm):
             self.recorder.queue_metrics.append({"time_s": now, **queue_row})
         if self._stop.triggered or self.terminated_s is not None:
             return

@@ -17,7 +17,7 @@ import bisect
 from collections.abc import Callable
 from functools import partial
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import simpy
 
@@ -468,53 +468,6 @@ class ResourceManager:
     def allocated_mb_s(self, now_s: float) -> float:
         """The time integral of allocated memory (MB x s) from the start up to ``now_s``."""
         return self.scheduler.root.usage_integrals(now_s)[1]
-
-    def queue_snapshot(self) -> list[dict[str, Any]]:
-        """Per leaf queue now: allocated resources, containers, applications."""
-        # One pass over the applications (not one per queue): [pending containers, running
-        # apps, other apps] per queue name.
-        counts: dict[str, list[int]] = {}
-        for a in self.apps.values():
-            c = counts.get(a.queue)
-            if c is None:
-                c = counts[a.queue] = [0, 0, 0]
-            c[0] += a.pending_containers()
-            c[1 if a.state == RUNNING else 2] += 1
-        rows = []
-        for q in self.queues:
-            pending, running, waiting = counts.get(q.config.name, (0, 0, 0))
-            rows.append(
-                {
-                    "queue": q.config.name,
-                    "allocated_mb": q.used_mb,
-                    "allocated_vcores": q.used_vcores,
-                    "running_containers": q.running,
-                    "pending_containers": pending,
-                    "running_apps": running,
-                    "pending_apps": waiting,
-                }
-            )
-        return rows
-
-    def snapshot(self) -> dict[str, Any]:
-        """CloudWatch-style YARN metrics now (emr-facts 9)."""
-        pending = 0
-        running = 0
-        for app in self.apps.values():
-            pending += app.pending_containers()
-            if app.state == RUNNING:
-                running += 1
-        total = self.cluster_mb
-        available = 100.0 * (total - self.allocated_mb) / total if total else 0.0
-        return {
-            "YARNMemoryAvailablePercentage": available,
-            "MemoryTotalMB": total,
-            "MemoryAllocatedMB": self.allocated_mb,
-            "ContainerAllocated": sum(q.running for q in self.queues),
-            "ContainerPending": pending,
-            "AppsRunning": running,
-            "AppsPending": len(self.apps) - running,
-        }
 
 
 _app_id = attrgetter("id")
