@@ -241,7 +241,8 @@ class Simulation:
     def _sample(self) -> None:
         now = self.env.now
         row: dict[str, float] = {"time_s": now}
-        row.update(yarn_metrics(self.rm))
+        queue_rows = queue_metrics(self.rm)
+        row.update(yarn_metrics(self.rm, queue_rows))
         row.update(self.hdfs.metrics())
         allocated = row["ContainerAllocated"]
         row["ContainerPendingRatio"] = (
@@ -254,7 +255,7 @@ class Simulation:
         row["TaskNodesRunning"] = int(units["TaskNodesRunning"])
         row["IsIdle"] = 1.0 if self._is_idle() else 0.0
         self.recorder.metrics.append(row)
-        for queue_row in queue_metrics(self.rm):
+        for queue_row in queue_rows:
             self.recorder.queue_metrics.append({"time_s": now, **queue_row})
         if self._stop.triggered or self.terminated_s is not None:
             return

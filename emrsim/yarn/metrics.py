@@ -1,6 +1,6 @@
 """YARN's metrics at one instant, read from the ResourceManager: the CloudWatch-style cluster
 figures of metrics.csv and the per-queue rows of queue_metrics.csv (one pass over the
-applications each)."""
+applications in all)."""
 
 from __future__ import annotations
 
@@ -40,21 +40,23 @@ def queue_metrics(rm: ResourceManager) -> list[dict[str, Any]]:
     return rows
 
 
-def yarn_metrics(rm: ResourceManager) -> dict[str, Any]:
-    """CloudWatch-style YARN metrics now (emr-facts 9)."""
+def yarn_metrics(rm: ResourceManager, queue_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """CloudWatch-style YARN metrics now (emr-facts 9), summed from this instant's
+    :func:`queue_metrics` rows (every application is in a leaf queue)."""
     pending = 0
     running = 0
-    for app in rm.apps.values():
-        pending += app.pending_containers()
-        if app.state == RUNNING:
-            running += 1
+    allocated = 0
+    for r in queue_rows:
+        pending += r["pending_containers"]
+        running += r["running_apps"]
+        allocated += r["running_containers"]
     total = rm.cluster_mb
     available = 100.0 * (total - rm.allocated_mb) / total if total else 0.0
     return {
         "YARNMemoryAvailablePercentage": available,
         "MemoryTotalMB": total,
         "MemoryAllocatedMB": rm.allocated_mb,
-        "ContainerAllocated": sum(q.running for q in rm.queues),
+        "ContainerAllocated": allocated,
         "ContainerPending": pending,
         "AppsRunning": running,
         "AppsPending": len(rm.apps) - running,
